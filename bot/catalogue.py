@@ -1,0 +1,53 @@
+"""The surveys the engine can offer: the open ones, and any version still in conversation.
+
+Parsed survey files are cached by (slug, version), which never change once stored. The
+list of open surveys is re-read when the database changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from conversations.engine import EngineContext, OpenSurvey
+from conversations.safeguarding import RiskPhrases
+from conversations.survey_loader import parse_survey
+from storage.protocol import Storage
+
+
+class SurveyCatalogue:
+    def __init__(self, storage: Storage, risk_phrases: RiskPhrases | None = None):
+        self._storage = storage
+        self._parsed: dict[tuple[str, int], OpenSurvey] = {}
+        self._context = EngineContext(risk_phrases=risk_phrases)
+
+    async def refresh(self) -> None:
+        open_surveys: dict[str, OpenSurvey] = {}
+        keywords: dict[str, str] = {}
+        for row in await self._storage.list_surveys():
+            if row.status != "open":
+                continue
+            found = self._remember(row.slug, row.version, row.source)
+            open_surveys[row.slug] = found
+            if found.survey.keyword:
+                keywords[found.survey.keyword.upper()] = row.slug
+        self._context = replace(self._context, open_surveys=open_surveys, keywords=keywords)
+
+    def _remember(self, slug: str, version: int, source: str) -> OpenSurvey:
+        key = (slug, version)
+        if key not in self._parsed:
+            self._parsed[key] = OpenSurvey(parse_survey(source, f"{slug} v{version}"), version)
+        return self._parsed[key]
+
+    async def survey_at(self, slug: str, version: int) -> OpenSurvey | None:
+        found = self._parsed.get((slug, version))
+        if found is not None:
+            return found
+        row = await self._storage.get_survey(slug, version)
+        return None if row is None else self._remember(slug, version, row.source)
+
+    @property
+    def open_surveys(self) -> dict[str, OpenSurvey]:
+        return dict(self._context.open_surveys)
+
+    def context(self, now: float, current: OpenSurvey | None) -> EngineContext:
+        return replace(self._context, now=now, current=current)

@@ -1,0 +1,276 @@
+"""The `youthvoice` command."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import click
+import typer
+
+from bot import survey_admin
+from bot.export import ExportError, export_survey
+from bot.keys import KeyFileError
+from bot.results import ResultsError, build_results, csv_rows, public_json
+from bot.runtime import open_runtime, open_storage
+from bot.settings import Settings, SettingsError, load_settings
+from conversations.survey_loader import SurveyInvalid, load_survey
+from storage.protocol import StorageError
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="youthvoice: hear children and young people, and tell them what changed.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+survey_app = typer.Typer(help="Check, store, open and close surveys.", no_args_is_help=True)
+app.add_typer(survey_app, name="survey")
+
+
+class Failure(Exception):
+    """An operator error: printed as one line, with an exit code."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise Failure(str(exc), 2) from None
+
+
+def _run(work: Callable[[Settings], Awaitable[T]]) -> T:
+    settings = _settings()
+    try:
+        return asyncio.run(work(settings))
+    except (
+        StorageError,
+        KeyFileError,
+        survey_admin.SurveyNotFound,
+        ResultsError,
+        ExportError,
+    ) as exc:
+        raise Failure(str(exc)) from None
+
+
+# --- demo ----------------------------------------------------------------------------------
+@app.command()
+def demo(
+    survey: Annotated[
+        str | None, typer.Option("--survey", help="A survey slug, or a survey file to try.")
+    ] = None,
+    name: Annotated[
+        str, typer.Option("--as", help="The pretend young person (same name, same conversation).")
+    ] = "console",
+) -> None:
+    """Talk to the bot in the terminal, as a young person would on their phone.
+
+    Reads lines from standard input, so it can be scripted:
+    printf 'yes\\n2\\n...' | youthvoice demo --survey better-services
+    """
+    from bot.channels.console import ConsoleChannel
+
+    async def work(settings: Settings) -> None:
+        async with open_storage(settings) as storage:
+            slug = await _demo_survey(storage, survey)
+        async with open_runtime(settings) as runtime:
+            await ConsoleChannel(runtime.dispatcher, name).run(slug)
+
+    _run(work)
+
+
+async def _demo_survey(storage: Any, survey: str | None) -> str | None:
+    """Make sure what the demo will show is stored and open; returns the slug to start."""
+    if survey is None:
+        if not await storage.list_surveys():
+            await survey_admin.ensure_samples_open(storage)
+        return None
+    if Path(survey).is_file():
+        try:
+            loaded, _version, _changed = await survey_admin.add_survey_file(storage, survey)
+        except SurveyInvalid as exc:
+            raise Failure(str(exc)) from None
+        await survey_admin.set_status(storage, loaded.slug, "open")
+        return loaded.slug
+    slug = survey.strip().lower()
+    await survey_admin.ensure_samples_open(storage, only=slug)
+    row = await storage.get_survey(slug)
+    if row is None:
+        raise Failure(f"no survey called '{survey}' (see: youthvoice survey list)")
+    if row.status != "open":
+        raise Failure(
+            f"survey '{slug}' is {row.status}; open it with: youthvoice survey open {slug}"
+        )
+    return slug
+
+
+# --- surveys -------------------------------------------------------------------------------
+@survey_app.command("validate")
+def survey_validate(
+    files: Annotated[list[Path], typer.Argument(help="Survey files to check.")],
+) -> None:
+    """Check survey files; prints FILE:LINE: field.path: message for each problem."""
+    problems = 0
+    for file in files:
+        try:
+            load_survey(file)
+        except SurveyInvalid as exc:
+            for problem in exc.problems:
+                print(problem)
+            problems += len(exc.problems)
+    if problems:
+        raise typer.Exit(1)
+    print(f"{len(files)} survey file{'s' if len(files) != 1 else ''} OK")
+
+
+@survey_app.command("add")
+def survey_add(file: Annotated[Path, typer.Argument(help="The survey file.")]) -> None:
+    """Store a survey (a changed file becomes a new version); prints the slug."""
+
+    async def work(settings: Settings) -> None:
+        async with open_storage(settings) as storage:
+            try:
+                survey, version, changed = await survey_admin.add_survey_file(storage, file)
+            except SurveyInvalid as exc:
+                print(str(exc), file=sys.stderr)
+                raise typer.Exit(1) from None
+        note = f"version {version}" if changed else f"unchanged, version {version}"
+        print(survey.slug)
+        print(f"({note})", file=sys.stderr)
+
+    _run(work)
+
+
+@survey_app.command("list")
+def survey_list() -> None:
+    """Slug, title, status (draft/open/closed) and responses of every survey."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from conversations.survey_loader import parse_survey
+
+    async def work(settings: Settings) -> None:
+        async with open_storage(settings) as storage:
+            rows = await storage.list_surveys()
+        table = Table("slug", "title", "status", "responses", box=None)
+        for row in rows:
+            survey = parse_survey(row.source, row.slug)
+            title = survey.local(survey.title, survey.default_language)
+            table.add_row(row.slug, title, row.status, str(row.responses))
+        if not rows:
+            print("No surveys yet. Add one with: youthvoice survey add FILE")
+        else:
+            Console(width=200).print(table)
+
+    _run(work)
+
+
+def _status_command(status: str, slug: str) -> None:
+    async def work(settings: Settings) -> None:
+        async with open_storage(settings) as storage:
+            await survey_admin.set_status(storage, slug, status)
+        print(f"{slug} is now {status}")
+
+    _run(work)
+
+
+@survey_app.command("open")
+def survey_open(
+    slug: str,
+    invite: Annotated[
+        bool, typer.Option("--invite", help="Invite those who asked to hear about new surveys.")
+    ] = False,
+) -> None:
+    """Make a survey live."""
+    if invite:
+        raise Failure("--invite needs the outbox, which is not built yet; open without it")
+    _status_command("open", slug)
+
+
+@survey_app.command("close")
+def survey_close(slug: str) -> None:
+    """Stop new answers; unfinished conversations are told politely when they next write."""
+    _status_command("closed", slug)
+
+
+# --- results and export ---------------------------------------------------------------------
+@app.command()
+def results(
+    slug: str,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Break down by this choice question.")
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="table, csv or json.", case_sensitive=False)
+    ] = "table",
+    min_count: Annotated[
+        int,
+        typer.Option("--min-count", help="Hide counts below this (and what would reveal them)."),
+    ] = 5,
+) -> None:
+    """Counts per answer, with small numbers suppressed."""
+    output_format = output_format.lower()
+    if output_format not in ("table", "csv", "json"):
+        raise Failure("--format must be table, csv or json", 2)
+
+    async def work(settings: Settings) -> dict[str, Any]:
+        async with open_storage(settings) as storage:
+            survey = await survey_admin.load_stored_survey(storage, slug)
+            result = await build_results(storage, survey, min_count=min_count, by=by)
+            result["title"] = survey.local(survey.title, survey.default_language)
+            return result
+
+    result = _run(work)
+    if output_format == "json":
+        print(json.dumps(public_json(result), ensure_ascii=False))
+    elif output_format == "csv":
+        csv.writer(sys.stdout).writerows(csv_rows(result))
+    else:
+        from bot.results_table import print_table
+
+        print_table(result, min_count)
+
+
+@app.command()
+def export(
+    slug: str,
+    output: Annotated[Path, typer.Option("--output", help="FILE.csv, FILE.xlsx or FILE.json")],
+) -> None:
+    """One row per response (free text included, no identifiers)."""
+
+    async def work(settings: Settings) -> int:
+        async with open_storage(settings) as storage:
+            survey = await survey_admin.load_stored_survey(storage, slug)
+            return await export_survey(storage, survey, output)
+
+    count = _run(work)
+    print(f"{count} response{'s' if count != 1 else ''} written to {output}")
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except Failure as exc:
+        print(f"youthvoice: {exc}", file=sys.stderr)
+        sys.exit(exc.code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        print("youthvoice: stopped", file=sys.stderr)
+        sys.exit(130)
+    except click.ClickException as exc:
+        print(f"youthvoice: {exc.format_message()}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,188 @@
+"""The dispatcher: every channel's messages go through here to the engine and storage.
+
+For each inbound message: work out the pseudonym, take that participant's lock, load their
+state (from a small cache, else storage), run one engine step, save the whole step in one
+transaction (group-committed with other participants' steps), and only then hand the
+replies back to the channel. A message id seen before is processed once.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from bot.catalogue import SurveyCatalogue
+from bot.keys import KeyRing
+from bot.participant_locks import ParticipantLocks
+from conversations.engine import OpenSurvey, Step, step
+from conversations.events import (
+    AgeBandGiven,
+    AlertRaised,
+    ConsentGiven,
+    FutureSurveysChosen,
+    HearBackChosen,
+    ParticipantErased,
+    ParticipantStopped,
+)
+from conversations.messages import Inbound, Reply
+from conversations.state import ParticipantState, session_from_json, session_to_json
+from storage.protocol import Storage
+from storage.records import NewResponse, StepRecord, StoredParticipant
+
+CACHE_SIZE = 50_000
+EXTERNAL_CHECK_SECONDS = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    state: ParticipantState
+    response_id: str | None
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        storage: Storage,
+        keys: KeyRing,
+        catalogue: SurveyCatalogue,
+        *,
+        zone: ZoneInfo | None = None,
+        clock: Callable[[], float] = time.time,
+        cache_size: int = CACHE_SIZE,
+    ):
+        self.storage = storage
+        self.keys = keys
+        self.catalogue = catalogue
+        self.zone = zone or ZoneInfo("Europe/London")
+        self.clock = clock
+        self._locks = ParticipantLocks()
+        self._cache: OrderedDict[bytes, _Known] = OrderedDict()
+        self._cache_size = cache_size
+        self._checked_at = 0.0
+
+    async def start(self) -> None:
+        await self.storage.changed_elsewhere()
+        await self.catalogue.refresh()
+
+    async def handle(
+        self, channel: str, address: str, inbound: Inbound, message_id: str | None = None
+    ) -> tuple[Reply, ...]:
+        """Process one message; returns the replies to send (none for a duplicate)."""
+        pseudonym = self.keys.pseudonym(channel, address)
+        async with self._locks.hold(pseudonym):
+            await self._notice_changes_elsewhere()
+            known = self._cache.get(pseudonym) or await self._load(pseudonym)
+            conversation = known.state.conversation
+            current: OpenSurvey | None = None
+            if conversation is not None:
+                current = await self.catalogue.survey_at(conversation.slug, conversation.version)
+            now = self.clock()
+            result = step(self.catalogue.context(now, current), known.state, inbound)
+            record = self._record(pseudonym, channel, address, message_id, known, result, now)
+            if not await self.storage.save_step(record):
+                return ()
+            self._remember(pseudonym, _Known(result.state, record.response_id))
+            return result.replies
+
+    # --- state in and out ----------------------------------------------------------------
+    async def _load(self, pseudonym: bytes) -> _Known:
+        stored = await self.storage.load_participant(pseudonym)
+        if stored is None:
+            return _Known(ParticipantState(), None)
+        return _Known(self._state_from(stored), stored.response_id)
+
+    def _state_from(self, stored: StoredParticipant) -> ParticipantState:
+        age_band = None
+        if stored.profile is not None:
+            age_band = json.loads(self.keys.unseal(stored.profile, "profile")).get("age_band")
+        base = ParticipantState(
+            age_band=age_band,
+            hear_about_new=stored.hear_about_new,
+            stopped=stored.stopped,
+            taken=stored.taken,
+        )
+        return session_from_json(stored.session_json, base)
+
+    def _record(
+        self,
+        pseudonym: bytes,
+        channel: str,
+        address: str,
+        message_id: str | None,
+        known: _Known,
+        result: Step,
+        now: float,
+    ) -> StepRecord:
+        events = result.events
+        state = result.state
+        moment = datetime.fromtimestamp(now, UTC)
+        new_response = None
+        response_id = known.response_id
+        profile = contact = None
+        drop_contact = False
+        alerts = []
+        for event in events:
+            if isinstance(event, ConsentGiven):
+                conv = state.conversation
+                current = self.catalogue.open_surveys.get(event.slug)
+                named = current is not None and not current.survey.anonymous
+                new_response = NewResponse(
+                    id=secrets.token_hex(16),
+                    slug=event.slug,
+                    version=event.version,
+                    month=moment.astimezone(self.zone).strftime("%Y-%m"),
+                    channel=channel,
+                    language=conv.language if conv else "en",
+                    participant=pseudonym if named else None,
+                )
+                response_id = new_response.id
+            elif isinstance(event, AgeBandGiven):
+                profile = self.keys.seal(json.dumps({"age_band": event.band}), "profile")
+            elif isinstance(event, HearBackChosen | FutureSurveysChosen) and event.wanted:
+                contact = self.keys.seal(address, "contact")
+            elif isinstance(event, ParticipantStopped):
+                contact, drop_contact = None, True
+            elif isinstance(event, AlertRaised):
+                alerts.append(self.keys.seal(event.text, "alert"))
+        if state.conversation is None or not state.conversation.consented:
+            response_id = None
+        erased = any(isinstance(e, ParticipantErased) for e in events)
+        return StepRecord(
+            pseudonym=pseudonym,
+            channel=channel,
+            message_id=message_id,
+            state=state,
+            events=events,
+            previous_response_id=known.response_id,
+            response_id=response_id,
+            new_response=new_response,
+            profile=profile,
+            contact=contact,
+            drop_contact=drop_contact,
+            alert_details=tuple(alerts),
+            session_json=None if erased else session_to_json(state),
+            now=moment.isoformat(timespec="seconds"),
+        )
+
+    # --- the cache -------------------------------------------------------------------------
+    def _remember(self, pseudonym: bytes, known: _Known) -> None:
+        self._cache[pseudonym] = known
+        self._cache.move_to_end(pseudonym)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    async def _notice_changes_elsewhere(self) -> None:
+        """Another process (the CLI opening or closing a survey) may have written."""
+        now = time.monotonic()
+        if now - self._checked_at < EXTERNAL_CHECK_SECONDS:
+            return
+        self._checked_at = now
+        if await self.storage.changed_elsewhere():
+            self._cache.clear()
+            await self.catalogue.refresh()

@@ -1,0 +1,107 @@
+"""Settings from the environment (and ./.env), checked once at start-up.
+
+A bad value stops start-up with one line naming the variable (exit code 2), never a
+traceback: see `SettingsError`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_QUIET = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+_URL = re.compile(r"^https?://[^\s/]+(/[^\s]*)?$")
+
+
+class SettingsError(ValueError):
+    """One line: the variable and what is wrong with it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    database: str = Field("youthvoice.db", alias="YOUTHVOICE_DATABASE")
+    secret_key: SecretStr | None = Field(None, alias="YOUTHVOICE_SECRET_KEY")
+    host: str = Field("127.0.0.1", alias="YOUTHVOICE_HOST")
+    port: int = Field(8080, alias="YOUTHVOICE_PORT", ge=1, le=65535)
+    public_url: str = Field("http://127.0.0.1:8080", alias="YOUTHVOICE_PUBLIC_URL")
+    timezone: str = Field("Europe/London", alias="YOUTHVOICE_TIMEZONE")
+    quiet_hours: str = Field("21:00-08:00", alias="YOUTHVOICE_QUIET_HOURS")
+    telegram_bot_token: SecretStr | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base_url: str = Field("https://api.telegram.org", alias="TELEGRAM_API_BASE_URL")
+    telegram_webhook_secret: SecretStr | None = Field(None, alias="TELEGRAM_WEBHOOK_SECRET")
+    telegram_rate_limit: float = Field(30.0, alias="TELEGRAM_RATE_LIMIT", gt=0, le=1000)
+    twilio_account_sid: str | None = Field(None, alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: SecretStr | None = Field(None, alias="TWILIO_AUTH_TOKEN")
+    twilio_from_number: str | None = Field(None, alias="TWILIO_FROM_NUMBER")
+    twilio_messaging_service_sid: str | None = Field(None, alias="TWILIO_MESSAGING_SERVICE_SID")
+    twilio_api_base_url: str = Field("https://api.twilio.com", alias="TWILIO_API_BASE_URL")
+    sms_rate_limit: float = Field(1.0, alias="SMS_RATE_LIMIT", gt=0, le=1000)
+
+    @field_validator("database")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must be a file path")
+        if value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("PostgreSQL is not supported yet; use a SQLite file path")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError(
+                "must be at least 32 characters (leave it unset to use youthvoice.key)"
+            )
+        return value
+
+    @field_validator("public_url", "telegram_api_base_url", "twilio_api_base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not _URL.match(value):
+            raise ValueError("must be a URL starting with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("is not a known time zone (for example Europe/London)") from None
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        if not _QUIET.match(value.strip()):
+            raise ValueError("must look like 21:00-08:00")
+        return value.strip()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def key_file(self) -> Path:
+        return Path(self.database).resolve().parent / "youthvoice.key"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]) if error["loc"] else "settings"
+        field = Settings.model_fields.get(name)
+        variable = field.alias if field and field.alias else name
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{variable}: {message}") from None

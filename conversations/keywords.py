@@ -1,0 +1,43 @@
+"""Words that work at any point of a conversation, whatever is being asked."""
+
+from __future__ import annotations
+
+import re
+
+STOP = "stop"
+START = "start"
+HELP = "help"
+SKIP = "skip"
+BACK = "back"
+DELETE = "delete"
+
+COMMANDS = frozenset({STOP, START, HELP, SKIP, BACK, DELETE})
+# Carrier opt-out words: on SMS these must stop everything and never count as an answer.
+SMS_STOP_WORDS = frozenset({"stopall", "unsubscribe", "cancel", "end", "quit"})
+SMS_START_WORDS = frozenset({"unstop"})
+SMS_HELP_WORDS = frozenset({"info"})
+
+_EDGE_PUNCTUATION = re.compile(r"^[\s/]+|[\s.!?,;:)]+$")
+_BOT_SUFFIX = re.compile(r"@\w+$")
+
+
+def keyword_of(text: str | None, channel: str) -> str | None:
+    """The command a message is, if it is exactly one ("Stop!", "/skip", "HELP"), else None.
+
+    A keyword must be the whole message: "stop" is a command, "stop making cuts" is an
+    answer.
+    """
+    if not text:
+        return None
+    word = _EDGE_PUNCTUATION.sub("", text.casefold())
+    word = _BOT_SUFFIX.sub("", word)  # Telegram sends /skip@SomeBot in groups
+    if word in COMMANDS:
+        return word
+    if channel == "sms":
+        if word in SMS_STOP_WORDS:
+            return STOP
+        if word in SMS_START_WORDS:
+            return START
+        if word in SMS_HELP_WORDS:
+            return HELP
+    return None

@@ -1,0 +1,111 @@
+"""Turning survey questions and the bot's own questions into channel-neutral replies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from conversations import age_bands
+from conversations.languages import language_name
+from conversations.messages import Choice, Reply
+from conversations.phrases import say
+from conversations.state import AnswerValue
+from conversations.survey import Question, Survey
+
+BUTTON_CHANNELS = frozenset({"telegram", "web"})
+YES_NO_CHOICES = (Choice("yes", "Yes"), Choice("no", "No"))
+DONE = "done"
+TOGGLE_PREFIX = "toggle:"
+
+
+def taps(channel: str) -> bool:
+    """Whether the channel shows buttons (else answers are typed as numbers)."""
+    return channel in BUTTON_CHANNELS
+
+
+def question_choices(survey: Survey, question: Question, language: str) -> tuple[Choice, ...]:
+    if question.type in ("choice", "multi"):
+        return tuple(Choice(o.id, survey.local(o.label, language)) for o in question.options)
+    if question.type == "yes_no":
+        return YES_NO_CHOICES
+    if question.type == "scale":
+        low, high = question.min or 1, question.max or 5
+        choices = []
+        for point in range(low, high + 1):
+            label = str(point)
+            if point == low and question.min_label:
+                label = f"{point} {survey.local(question.min_label, language)}"
+            elif point == high and question.max_label:
+                label = f"{point} {survey.local(question.max_label, language)}"
+            choices.append(Choice(str(point), label))
+        return tuple(choices)
+    return ()
+
+
+def describe_answer(survey: Survey, question: Question, language: str, value: AnswerValue) -> str:
+    """An earlier answer in words, for "You said: ..." after BACK."""
+    if question.type == "text":
+        return str(value)
+    labels = {c.value: c.label for c in question_choices(survey, question, language)}
+    values = value if isinstance(value, tuple) else (value,)
+    return ", ".join(labels.get(v, v) for v in values)
+
+
+def question_reply(
+    survey: Survey,
+    question: Question,
+    language: str,
+    *,
+    simple: bool,
+    channel: str,
+    selection: Sequence[str] = (),
+    previous: AnswerValue | None = None,
+) -> Reply:
+    lines = [question.wording(language, simple)]
+    tapping = taps(channel)
+    if previous is not None:
+        answer = describe_answer(survey, question, language, previous)
+        lines.append(say("previous_answer", simple, answer=answer))
+    elif question.type == "multi":
+        lines.append(say("hint_multi" if tapping else "hint_multi_typed", simple))
+    elif question.type == "text":
+        lines.append(say("hint_text", simple))
+    else:
+        lines.append(say("hint_pick" if tapping else "hint_pick_typed", simple))
+    if question.required and previous is None:
+        lines[-1] = say("hint_required", simple)
+    choices = question_choices(survey, question, language)
+    if question.type == "multi" and tapping:
+        choices = (*choices, Choice(DONE, "Done"))
+    return Reply(
+        text="\n".join(lines),
+        choices=choices,
+        multi=question.type == "multi",
+        selected=tuple(selection),
+        prompt=True,
+    )
+
+
+def language_reply(survey: Survey) -> Reply:
+    choices = tuple(Choice(code, language_name(code)) for code in survey.languages)
+    return Reply(text=say("choose_language"), choices=choices, prompt=True)
+
+
+def age_reply(simple: bool) -> Reply:
+    choices = tuple(Choice(band, age_bands.LABELS[band]) for band in age_bands.BANDS)
+    return Reply(text=say("age_question", simple), choices=choices, prompt=True)
+
+
+def yes_no_reply(text: str) -> Reply:
+    return Reply(text=text, choices=YES_NO_CHOICES, prompt=True)
+
+
+def menu_reply(surveys: Sequence[Survey], simple: bool) -> Reply:
+    if not surveys:
+        return Reply(text=say("menu_empty", simple))
+    choices = tuple(Choice(s.slug, s.local(s.title, s.default_language)) for s in surveys)
+    text = f"{say('menu', simple)}\n{say('menu_pick', simple)}"
+    return Reply(text=text, choices=choices, prompt=True)
+
+
+def info(text: str) -> Reply:
+    return Reply(text=text)

@@ -1,0 +1,121 @@
+"""Where a young person is: their standing choices and the conversation in progress.
+
+Plain frozen values, so a step is a pure function from one state to the next. The
+conversation part round-trips through JSON for storage (`to_json` / `from_json`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+AnswerValue = str | tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """One survey in progress.
+
+    `phase` is what we are waiting for: language, consent, age_band, age_check, hear_back,
+    hear_new or question (then `question_id` says which). `history` holds the steps BACK
+    can return to, most recent last. `selection` holds ticks made with buttons on a
+    "choose all that apply" question before Done.
+    """
+
+    slug: str
+    version: int
+    language: str
+    phase: str
+    question_id: str | None = None
+    history: tuple[str, ...] = ()
+    answers: dict[str, AnswerValue] = field(default_factory=dict)
+    selection: tuple[str, ...] = ()
+    hear_back: bool = False
+
+    def moved(self, **changes: Any) -> Conversation:
+        return replace(self, **changes)
+
+    @property
+    def consented(self) -> bool:
+        return self.phase not in ("language", "consent")
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantState:
+    """Everything the engine knows about one young person.
+
+    `age_band` and `hear_about_new` are asked once and kept; `taken` lists surveys they
+    have finished (so they are not asked twice); `offered` remembers the numbered menu of
+    surveys last shown, so "2" means the second one; `last_seen` (seconds since the epoch)
+    lets the engine greet someone coming back after a gap.
+    """
+
+    age_band: str | None = None
+    hear_about_new: bool | None = None
+    stopped: bool = False
+    confirming_delete: bool = False
+    taken: frozenset[str] = frozenset()
+    offered: tuple[str, ...] = ()
+    last_seen: float | None = None
+    conversation: Conversation | None = None
+
+    def moved(self, **changes: Any) -> ParticipantState:
+        return replace(self, **changes)
+
+    @property
+    def is_new(self) -> bool:
+        return self == ParticipantState()
+
+
+def session_to_json(state: ParticipantState) -> str:
+    """The short-lived part of the state (not age band, opt-ins or stop), as JSON."""
+    data: dict[str, Any] = {
+        "offered": list(state.offered),
+        "confirming_delete": state.confirming_delete,
+        "last_seen": state.last_seen,
+    }
+    conv = state.conversation
+    if conv is not None:
+        data["conversation"] = {
+            "slug": conv.slug,
+            "version": conv.version,
+            "language": conv.language,
+            "phase": conv.phase,
+            "question_id": conv.question_id,
+            "history": list(conv.history),
+            "answers": {k: list(v) if isinstance(v, tuple) else v for k, v in conv.answers.items()},
+            "selection": list(conv.selection),
+            "hear_back": conv.hear_back,
+        }
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def session_from_json(text: str | None, base: ParticipantState) -> ParticipantState:
+    """Combine the stored session JSON with the participant's standing choices."""
+    if not text:
+        return base
+    data = json.loads(text)
+    conv_data = data.get("conversation")
+    conversation = None
+    if conv_data is not None:
+        conversation = Conversation(
+            slug=conv_data["slug"],
+            version=int(conv_data["version"]),
+            language=conv_data["language"],
+            phase=conv_data["phase"],
+            question_id=conv_data.get("question_id"),
+            history=tuple(conv_data.get("history", ())),
+            answers={
+                k: tuple(v) if isinstance(v, list) else v
+                for k, v in conv_data.get("answers", {}).items()
+            },
+            selection=tuple(conv_data.get("selection", ())),
+            hear_back=bool(conv_data.get("hear_back", False)),
+        )
+    return base.moved(
+        offered=tuple(data.get("offered", ())),
+        confirming_delete=bool(data.get("confirming_delete", False)),
+        last_seen=data.get("last_seen"),
+        conversation=conversation,
+    )

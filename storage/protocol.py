@@ -1,0 +1,50 @@
+"""The storage contract every backend satisfies (SQLite now; PostgreSQL can follow)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from storage.records import (
+    ExportedResponse,
+    ResponseTotals,
+    StepRecord,
+    StoredParticipant,
+    SurveyRow,
+)
+
+
+class StorageError(RuntimeError):
+    """Storage could not do what was asked (disk full, file unreadable...)."""
+
+
+class Storage(Protocol):
+    async def close(self) -> None: ...
+
+    # conversations
+    async def load_participant(self, pseudonym: bytes) -> StoredParticipant | None: ...
+    async def save_step(self, record: StepRecord) -> bool:
+        """Save a step in one transaction; False (and nothing saved) for a duplicate message."""
+        ...
+
+    async def changed_elsewhere(self) -> bool:
+        """True when another process has written since the last call."""
+        ...
+
+    # surveys
+    async def add_survey(self, slug: str, source: str, sha256: str, now: str) -> tuple[int, bool]:
+        """Store a survey file; returns (version, whether it was new or changed)."""
+        ...
+
+    async def get_survey(self, slug: str, version: int | None = None) -> SurveyRow | None: ...
+    async def list_surveys(self) -> list[SurveyRow]: ...
+    async def set_survey_status(self, slug: str, status: str, now: str) -> None: ...
+
+    # results
+    async def response_totals(self, slug: str) -> ResponseTotals: ...
+    async def answer_counts(self, slug: str) -> Mapping[str, Mapping[str, int]]: ...
+    async def answered_counts(self, slug: str) -> Mapping[str, int]: ...
+    async def breakdown_counts(
+        self, slug: str, question_id: str, by_question_id: str
+    ) -> Mapping[tuple[str, str], int]: ...
+    async def export_responses(self, slug: str) -> list[ExportedResponse]: ...

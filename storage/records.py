@@ -1,0 +1,83 @@
+"""The values storage takes and gives back: frozen, and free of any SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from conversations.events import Event
+from conversations.state import ParticipantState
+
+
+@dataclass(frozen=True, slots=True)
+class NewResponse:
+    """A response begun when someone consents. `participant` only for named (review) surveys."""
+
+    id: str
+    slug: str
+    version: int
+    month: str
+    channel: str
+    language: str
+    participant: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StepRecord:
+    """Everything one step changes, saved in one transaction before any reply is released.
+
+    `previous_response_id` is the response open before the step, `response_id` the one open
+    after it (None once the conversation has ended). Blobs are already encrypted by the
+    caller; None for `profile` means "unchanged".
+    """
+
+    pseudonym: bytes
+    channel: str
+    message_id: str | None
+    state: ParticipantState
+    events: tuple[Event, ...]
+    previous_response_id: str | None
+    response_id: str | None
+    new_response: NewResponse | None = None
+    profile: bytes | None = None
+    contact: bytes | None = None
+    drop_contact: bool = False
+    alert_details: tuple[bytes, ...] = ()
+    session_json: str | None = None
+    now: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredParticipant:
+    stopped: bool
+    hear_about_new: bool | None
+    profile: bytes | None
+    session_json: str | None
+    response_id: str | None
+    taken: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyRow:
+    slug: str
+    version: int
+    source: str
+    status: str
+    responses: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseTotals:
+    responses: int
+    completed: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedResponse:
+    id: str
+    version: int
+    month: str
+    age_band: str | None
+    channel: str
+    language: str
+    completed: bool
+    answers: dict[str, list[str]]

@@ -1,0 +1,333 @@
+"""SqliteStorage: the embedded default, one writer connection with group commit.
+
+WAL, synchronous=FULL, foreign keys on, secure_delete on (so erased rows are overwritten,
+not left in free pages). Steps from many participants are queued and written together in
+one `BEGIN IMMEDIATE` transaction (group commit): every answer is durable before its reply
+is released, without paying one fsync per message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from storage.migrate import migrate
+from storage.protocol import StorageError
+from storage.records import (
+    ExportedResponse,
+    ResponseTotals,
+    StepRecord,
+    StoredParticipant,
+    SurveyRow,
+)
+from storage.step_writes import ORDER, STATEMENTS, Writes, add_writes
+
+MAX_BATCH = 512
+_SEP = "\x1f"
+PRAGMAS = (
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = FULL",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA secure_delete = ON",
+    "PRAGMA busy_timeout = 15000",
+)
+
+
+class SqliteStorage:
+    def __init__(self, conn: aiosqlite.Connection, path: str):
+        self._conn = conn
+        self.path = path
+        self._pending: list[tuple[StepRecord, asyncio.Future[bool]]] = []
+        self._wake = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self._data_version: int | None = None
+
+    @classmethod
+    async def open(cls, path: str | Path, now: str) -> SqliteStorage:
+        path = str(path)
+        try:
+            conn = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open database {path}: {exc}") from exc
+        try:
+            for pragma in PRAGMAS:
+                await conn.execute(pragma)
+            await migrate(conn, now)
+        except sqlite3.DatabaseError as exc:
+            await conn.close()
+            raise StorageError(f"cannot use database {path}: {exc}") from exc
+        storage = cls(conn, path)
+        storage._writer = asyncio.get_running_loop().create_task(storage._write_loop())
+        return storage
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            while self._pending:
+                await asyncio.sleep(0.001)
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+            self._writer = None
+        await self._conn.close()
+
+    # --- plumbing ----------------------------------------------------------------------
+    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        async with self._conn.execute(sql, tuple(params)) as cursor:
+            return list(await cursor.fetchall())
+
+    async def _one(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        rows = await self._all(sql, params)
+        return rows[0] if rows else None
+
+    async def _transaction(self, statements: Iterable[tuple[str, tuple[Any, ...]]]) -> None:
+        await self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            for sql, params in statements:
+                await self._conn.execute(sql, params)
+        except BaseException:
+            await self._conn.execute("ROLLBACK")
+            raise
+        await self._conn.execute("COMMIT")
+
+    async def changed_elsewhere(self) -> bool:
+        row = await self._one("PRAGMA data_version")
+        version = int(row[0])
+        changed = self._data_version is not None and version != self._data_version
+        self._data_version = version
+        return changed
+
+    async def integrity_ok(self) -> bool:
+        row = await self._one("PRAGMA integrity_check")
+        return bool(row) and row[0] == "ok"
+
+    # --- conversations -------------------------------------------------------------------
+    async def load_participant(self, pseudonym: bytes) -> StoredParticipant | None:
+        row = await self._one(
+            "SELECT p.stopped, p.hear_about_new, p.profile, s.state, s.response_id,"
+            " (SELECT group_concat(slug, ?) FROM participations"
+            "  WHERE pseudonym = p.pseudonym AND status = 'completed')"
+            " FROM participants p LEFT JOIN sessions s ON s.pseudonym = p.pseudonym"
+            " WHERE p.pseudonym = ?",
+            (_SEP, pseudonym),
+        )
+        if row is None:
+            return None
+        taken = frozenset(row[5].split(_SEP)) if row[5] else frozenset()
+        hear_new = None if row[1] is None else bool(row[1])
+        return StoredParticipant(bool(row[0]), hear_new, row[2], row[3], row[4], taken)
+
+    async def save_step(self, record: StepRecord) -> bool:
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._pending.append((record, future))
+        self._wake.set()
+        return await future
+
+    async def _write_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._pending:
+                batch = self._pending[:MAX_BATCH]
+                del self._pending[:MAX_BATCH]
+                try:
+                    accepted = await self._write_batch([record for record, _ in batch])
+                except Exception as exc:  # report to every waiting step, keep the loop alive
+                    error = StorageError(f"could not save: {exc}")
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(error)
+                    continue
+                for (_, future), ok in zip(batch, accepted, strict=True):
+                    if not future.done():
+                        future.set_result(ok)
+
+    async def _write_batch(self, records: list[StepRecord]) -> list[bool]:
+        keys = [(r.channel, r.message_id) for r in records if r.message_id is not None]
+        seen = await self._already_seen(keys)
+        writes: Writes = defaultdict(list)
+        accepted = []
+        for record in records:
+            key = (record.channel, record.message_id)
+            if record.message_id is not None and key in seen:
+                accepted.append(False)
+                continue
+            seen.add(key)
+            add_writes(record, writes)
+            accepted.append(True)
+        if any(accepted):
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for name in ORDER:
+                    rows = writes.get(name)
+                    if rows:
+                        await self._conn.executemany(STATEMENTS[name], rows)
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+        return accepted
+
+    async def _already_seen(
+        self, keys: list[tuple[str, str | None]]
+    ) -> set[tuple[str, str | None]]:
+        found: set[tuple[str, str | None]] = set()
+        for start in range(0, len(keys), 400):
+            chunk = keys[start : start + 400]
+            clause = " OR ".join("(channel = ? AND message_id = ?)" for _ in chunk)
+            params = [value for key in chunk for value in key]
+            for row in await self._all(
+                f"SELECT channel, message_id FROM inbound_seen WHERE {clause}", params
+            ):
+                found.add((row[0], row[1]))
+        return found
+
+    # --- surveys -----------------------------------------------------------------------
+    async def add_survey(self, slug: str, source: str, sha256: str, now: str) -> tuple[int, bool]:
+        latest = await self._one(
+            "SELECT version, sha256 FROM surveys WHERE slug = ? ORDER BY version DESC LIMIT 1",
+            (slug,),
+        )
+        if latest is not None and latest[1] == sha256:
+            return int(latest[0]), False
+        version = 1 if latest is None else int(latest[0]) + 1
+        await self._transaction(
+            [
+                (
+                    "INSERT INTO surveys (slug, version, source, sha256, added_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (slug, version, source, sha256, now),
+                ),
+                (
+                    "INSERT INTO survey_status (slug, status, current_version)"
+                    " VALUES (?, 'draft', ?)"
+                    " ON CONFLICT (slug) DO UPDATE SET current_version = excluded.current_version",
+                    (slug, version),
+                ),
+            ]
+        )
+        return version, True
+
+    async def get_survey(self, slug: str, version: int | None = None) -> SurveyRow | None:
+        row = await self._one(
+            "SELECT s.slug, s.version, s.source, st.status FROM surveys s"
+            " JOIN survey_status st ON st.slug = s.slug"
+            " WHERE s.slug = ? AND s.version = coalesce(?, st.current_version)",
+            (slug, version),
+        )
+        return None if row is None else SurveyRow(row[0], int(row[1]), row[2], row[3])
+
+    async def list_surveys(self) -> list[SurveyRow]:
+        rows = await self._all(
+            "SELECT st.slug, st.current_version, s.source, st.status,"
+            " (SELECT count(*) FROM responses r WHERE r.slug = st.slug"
+            "  AND EXISTS (SELECT 1 FROM answers a WHERE a.response_id = r.id))"
+            " FROM survey_status st JOIN surveys s"
+            " ON s.slug = st.slug AND s.version = st.current_version ORDER BY st.slug"
+        )
+        return [SurveyRow(r[0], int(r[1]), r[2], r[3], int(r[4])) for r in rows]
+
+    async def set_survey_status(self, slug: str, status: str, now: str) -> None:
+        statements: list[tuple[str, tuple[Any, ...]]] = []
+        if status == "open":
+            statements.append(
+                (
+                    "UPDATE survey_status SET status = 'open', opened_at = ?, closed_at = NULL"
+                    " WHERE slug = ?",
+                    (now, slug),
+                )
+            )
+        else:
+            statements.append(
+                (
+                    "UPDATE survey_status SET status = ?, closed_at = ? WHERE slug = ?",
+                    (status, now, slug),
+                )
+            )
+            # Conversations still open lose their link to their answers at once; each
+            # young person is told the survey closed when they next write.
+            statements.append(("UPDATE sessions SET response_id = NULL WHERE slug = ?", (slug,)))
+            statements.append(
+                (
+                    "UPDATE participations SET status = 'left'"
+                    " WHERE slug = ? AND status = 'in_progress'",
+                    (slug,),
+                )
+            )
+        await self._transaction(statements)
+
+    # --- results -------------------------------------------------------------------------
+    async def response_totals(self, slug: str) -> ResponseTotals:
+        row = await self._one(
+            "SELECT count(*), coalesce(sum(completed), 0) FROM responses r WHERE r.slug = ?"
+            " AND EXISTS (SELECT 1 FROM answers a WHERE a.response_id = r.id)",
+            (slug,),
+        )
+        return ResponseTotals(int(row[0]), int(row[1]))
+
+    async def answer_counts(self, slug: str) -> Mapping[str, Mapping[str, int]]:
+        rows = await self._all(
+            "SELECT a.question_id, a.value, count(*) FROM answers a"
+            " JOIN responses r ON r.id = a.response_id WHERE r.slug = ?"
+            " GROUP BY a.question_id, a.value",
+            (slug,),
+        )
+        counts: dict[str, dict[str, int]] = defaultdict(dict)
+        for question_id, value, count in rows:
+            counts[question_id][value] = int(count)
+        return counts
+
+    async def answered_counts(self, slug: str) -> Mapping[str, int]:
+        rows = await self._all(
+            "SELECT a.question_id, count(DISTINCT a.response_id) FROM answers a"
+            " JOIN responses r ON r.id = a.response_id WHERE r.slug = ? GROUP BY a.question_id",
+            (slug,),
+        )
+        return {question_id: int(count) for question_id, count in rows}
+
+    async def breakdown_counts(
+        self, slug: str, question_id: str, by_question_id: str
+    ) -> Mapping[tuple[str, str], int]:
+        rows = await self._all(
+            "SELECT a.value, b.value, count(*) FROM answers a"
+            " JOIN answers b ON b.response_id = a.response_id AND b.question_id = ?"
+            " JOIN responses r ON r.id = a.response_id"
+            " WHERE r.slug = ? AND a.question_id = ? GROUP BY a.value, b.value",
+            (by_question_id, slug, question_id),
+        )
+        return {(value, by_value): int(count) for value, by_value, count in rows}
+
+    async def export_responses(self, slug: str) -> list[ExportedResponse]:
+        responses = await self._all(
+            "SELECT id, version, month, age_band, channel, language, completed FROM responses"
+            " WHERE slug = ? ORDER BY month, id",
+            (slug,),
+        )
+        answers: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        rows = await self._all(
+            "SELECT a.response_id, a.question_id, a.value FROM answers a"
+            " JOIN responses r ON r.id = a.response_id WHERE r.slug = ?",
+            (slug,),
+        )
+        for response_id, question_id, value in rows:
+            answers[response_id][question_id].append(value)
+        return [
+            ExportedResponse(
+                r[0],
+                int(r[1]),
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                bool(r[6]),
+                {q: sorted(v) for q, v in answers[r[0]].items()},
+            )
+            for r in responses
+            if r[0] in answers
+        ]
