@@ -227,7 +227,8 @@ def results(
     async def work(settings: Settings) -> dict[str, Any]:
         async with open_storage(settings) as storage:
             survey = await survey_admin.load_stored_survey(storage, slug)
-            result = await build_results(storage, survey, min_count=min_count, by=by)
+            older = await survey_admin.load_older_versions(storage, slug)
+            result = await build_results(storage, survey, min_count=min_count, by=by, older=older)
             result["title"] = survey.local(survey.title, survey.default_language)
             return result
 
@@ -258,19 +259,47 @@ def export(
     print(f"{count} response{'s' if count != 1 else ''} written to {output}")
 
 
+# typer >= 0.20 carries its own copy of click, whose exceptions are not `click`'s.
+_CLI_ERRORS: tuple[type[Exception], ...] = (
+    click.ClickException,
+    *((typer.TyperException,) if hasattr(typer, "TyperException") else ()),
+)
+_EXITS: tuple[type[BaseException], ...] = (click.exceptions.Exit, typer.Exit)
+_ABORTS: tuple[type[BaseException], ...] = (click.exceptions.Abort, typer.Abort)
+
+
+def _usage_error(exc: Exception) -> int:
+    """A mistyped command line: one line naming the problem and where to find help."""
+    code = int(getattr(exc, "exit_code", 2))
+    if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group: show what it offers
+        print(str(getattr(exc, "message", exc)).rstrip(), file=sys.stderr)
+        return code
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    ctx = getattr(exc, "ctx", None)
+    hint = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
+    print(f"youthvoice: {message}{hint}", file=sys.stderr)
+    return code
+
+
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        # Not standalone, so our own Failure reaches us; click's Exit comes back as a code.
+        code = app(standalone_mode=False)
     except Failure as exc:
         print(f"youthvoice: {exc}", file=sys.stderr)
         sys.exit(exc.code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except _EXITS as exc:
+        sys.exit(getattr(exc, "exit_code", 0))
+    except _ABORTS:
         print("youthvoice: stopped", file=sys.stderr)
         sys.exit(130)
-    except click.ClickException as exc:
-        print(f"youthvoice: {exc.format_message()}", file=sys.stderr)
-        sys.exit(exc.exit_code)
+    except _CLI_ERRORS as exc:
+        sys.exit(_usage_error(exc))
     except KeyboardInterrupt:
         sys.exit(130)
+    if isinstance(code, int) and not isinstance(code, bool) and code != 0:
+        sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -140,6 +140,8 @@ class Dispatcher:
                     channel=channel,
                     language=conv.language if conv else "en",
                     participant=pseudonym if named else None,
+                    # Asked once: someone back for another survey is not asked again.
+                    age_band=state.age_band,
                 )
                 response_id = new_response.id
             elif isinstance(event, AgeBandGiven):

@@ -42,11 +42,13 @@ def _value(survey: Survey, question_id: str, values: list[str]) -> str:
     try:
         question = survey.question(question_id)
     except KeyError:  # a question from an older version of the survey
-        return "; ".join(values)
+        return _safe("; ".join(values))
     if question.type in ("choice", "multi"):
         labels = {o.id: survey.local(o.label, survey.default_language) for o in question.options}
         return "; ".join(labels.get(v, v) for v in values)
-    return "; ".join(values)
+    if question.type == "text":
+        return _safe("; ".join(values))
+    return "; ".join(values)  # scale points (which may be negative) and yes/no
 
 
 def _table(survey: Survey, responses: list[ExportedResponse]) -> list[list[Any]]:
@@ -66,7 +68,7 @@ def _table(survey: Survey, responses: list[ExportedResponse]) -> list[list[Any]]
         ]
         for question_id in question_ids + extra:
             values = response.answers.get(question_id)
-            row.append(_safe(_value(survey, question_id, values)) if values else "")
+            row.append(_value(survey, question_id, values) if values else "")
         rows.append(row)
     return rows
 
@@ -75,8 +77,9 @@ def _json(survey: Survey, responses: list[ExportedResponse]) -> dict[str, Any]:
     multi = {q.id for q in survey.questions if q.type == "multi"}
     items = []
     for number, response in enumerate(responses, start=1):
+        # A question no longer in the survey keeps every value it was given.
         answers: dict[str, Any] = {
-            q: (v if q in multi else v[0]) for q, v in response.answers.items()
+            q: (v if q in multi or len(v) > 1 else v[0]) for q, v in response.answers.items()
         }
         items.append(
             {

@@ -6,6 +6,7 @@ from the same object, so every format shows exactly the same (suppressed) number
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.suppression import suppress_question, suppress_table
@@ -35,9 +36,44 @@ def _labels(survey: Survey, question: Question) -> dict[str, str]:
     return labels
 
 
+class _Answers:
+    """The answers a question can have had: its options now, and those of older versions.
+
+    A changed survey keeps the answers given under its older versions, so an option since
+    removed is still counted (under its old label). Values that were never an option (free
+    text, when a text question became a choice question) are not counted.
+    """
+
+    def __init__(self, survey: Survey, question: Question, older: Sequence[Survey]):
+        self.labels = _labels(survey, question)
+        for old in older:  # newest first, so the latest wording of an option wins
+            try:
+                before = old.question(question.id)
+            except KeyError:
+                continue
+            if before.type == "text":
+                continue
+            for value, label in _labels(old, before).items():
+                self.labels.setdefault(value, label)
+        self.current = list(question.possible_values())
+
+    def values(self, seen: Iterable[str]) -> list[str]:
+        """The current answers, then any older ones actually given."""
+        seen = set(seen)
+        extra = [v for v in self.labels if v not in self.current and v in seen]
+        return self.current + extra
+
+
 async def build_results(
-    storage: Storage, survey: Survey, *, min_count: int = 5, by: str | None = None
+    storage: Storage,
+    survey: Survey,
+    *,
+    min_count: int = 5,
+    by: str | None = None,
+    older: Sequence[Survey] = (),
 ) -> dict[str, Any]:
+    """Suppressed counts for `survey` (its current version); `older` are its earlier
+    versions, newest first, whose answers are counted too."""
     if min_count < 1:
         raise ResultsError("--min-count must be 1 or more")
     by_question = None
@@ -59,13 +95,21 @@ async def build_results(
         entry: dict[str, Any] = {"id": question.id, "type": question.type}
         given = answered.get(question.id, 0)
         if question.type == "text":
-            hidden = suppress_question({}, given, min_count, additive=True)
-            entry.update(answered=hidden.answered, counts={})
+            # No counts to add up to `answered`: only the number who answered is shown.
+            hidden = suppress_question({}, given, min_count, additive=False)
+            entry.update(answered=hidden.answered, counts={}, labels={})
         else:
-            values = {v: counts.get(question.id, {}).get(v, 0) for v in question.possible_values()}
-            hidden = suppress_question(values, given, min_count, additive=question.type != "multi")
+            known = _Answers(survey, question, older)
+            found = counts.get(question.id, {})
+            values = {v: found.get(v, 0) for v in known.values(found)}
+            if question.type == "multi":
+                hidden = suppress_question(values, given, min_count, additive=False)
+            else:
+                # One answer each, so `answered` is the sum (values that were never an
+                # option are left out of both).
+                hidden = suppress_question(values, sum(values.values()), min_count)
             entry.update(answered=hidden.answered, counts=dict(hidden.counts))
-        entry["labels"] = _labels(survey, question)
+            entry["labels"] = known.labels
         questions.append(entry)
     result: dict[str, Any] = {
         "slug": survey.slug,
@@ -74,14 +118,19 @@ async def build_results(
         "questions": questions,
     }
     if by_question is not None:
+        by_answers = _Answers(survey, by_question, older)
         result["by"] = by_question.id
-        result["by_labels"] = _labels(survey, by_question)
+        result["by_labels"] = by_answers.labels
         enough = totals.responses >= min_count
+        cols: list[str] = []
+        if enough:
+            cols = by_answers.values(counts.get(by_question.id, {}))
+            result["by_labels"] = {c: by_answers.labels[c] for c in cols}
         for entry, question in zip(questions, survey.questions, strict=True):
             if question.type == "text" or question.id == by_question.id:
                 continue
             entry["breakdown"] = (
-                await _breakdown(storage, survey, question, by_question, min_count)
+                await _breakdown(storage, survey, question, by_question, cols, min_count, older)
                 if enough
                 else None
             )
@@ -89,13 +138,24 @@ async def build_results(
 
 
 async def _breakdown(
-    storage: Storage, survey: Survey, question: Question, by: Question, min_count: int
+    storage: Storage,
+    survey: Survey,
+    question: Question,
+    by: Question,
+    cols: list[str],
+    min_count: int,
+    older: Sequence[Survey],
 ) -> dict[str, Any]:
-    cells = await storage.breakdown_counts(survey.slug, question.id, by.id)
-    rows = question.possible_values()
-    cols = by.possible_values()
-    full = {(r, c): cells.get((r, c), 0) for r in rows for c in cols}
-    table = suppress_table(full, rows, cols, min_count, additive=question.type != "multi")
+    found = await storage.breakdown_counts(survey.slug, question.id, by.id)
+    rows = _Answers(survey, question, older).values(r for r, _ in found)
+    full = {(r, c): found.get((r, c), 0) for r in rows for c in cols}
+    if question.type == "multi":
+        # Those in each column who answered: the cells count ticks, not people.
+        answered = await storage.breakdown_answered(survey.slug, question.id, by.id)
+        col_totals = {c: max([answered.get(c, 0), *(full[(r, c)] for r in rows)]) for c in cols}
+        table = suppress_table(full, rows, cols, min_count, additive=False, col_totals=col_totals)
+    else:
+        table = suppress_table(full, rows, cols, min_count)
     return {
         "counts": {r: {c: table.cells[(r, c)] for c in cols} for r in rows},
         "totals": dict(table.col_totals),

@@ -14,6 +14,10 @@ from dataclasses import dataclass
 
 DEFAULT_MIN_COUNT = 5
 
+Entry = tuple[int, int]  # (row, col) in a table bordered by its totals
+Node = tuple[str, int]  # ("r", i) or ("c", j): a line of the bordered table
+Cost = tuple[int, int, int]
+
 
 @dataclass(frozen=True)
 class SuppressedCounts:
@@ -204,7 +208,7 @@ def _protect_sum(
 
 def _protect_multi_rows(
     grid: list[list[int]], row_sums: list[int], col_sums: list[int], min_count: int
-) -> set[tuple[int, int]]:
+) -> set[Entry]:
     """Hidden positions for a table whose rows are a multi question's options.
 
     Positions as in _protect_network. Row r obeys sum(cells) == row total; the column
@@ -214,7 +218,7 @@ def _protect_multi_rows(
     """
     m, n = len(grid), len(col_sums)
     total = sum(col_sums)
-    hidden: set[tuple[int, int]] = set()
+    hidden: set[Entry] = set()
 
     # A column total can fall by one only if no row was ticked by everyone in that column.
     col_can_fall = [
@@ -245,66 +249,116 @@ def _protect_multi_rows(
 
 def _protect_network(
     grid: list[list[int]], row_sums: list[int], col_sums: list[int], min_count: int
-) -> set[tuple[int, int]]:
+) -> set[Entry]:
     """Hidden positions for an additive table, as (row, col) in the table bordered by totals.
 
-    Position (i, n) is row i's total, (m, j) column j's, (m, n) the grand total. With the
-    totals negated, every line of the bordered table sums to zero, so the numbers are edges
-    of a bipartite graph between its m + 1 row lines and n + 1 column lines. A hidden number
-    can change while all shown ones stay put exactly when it lies on a cycle of hidden
-    edges, walked row-to-column where the number rises and column-to-row where it falls,
-    and nothing falls below zero. Secondary suppression adds the cheapest such cycle.
+    Position (i, n) is row i's total, (m, j) column j's, (m, n) the grand total.
     """
-    m, n = len(grid), len(col_sums)
-    value = {(i, j): grid[i][j] for i in range(m) for j in range(n)}
-    value |= {(i, n): row_sums[i] for i in range(m)}
-    value |= {(m, j): col_sums[j] for j in range(n)}
-    value[(m, n)] = sum(row_sums)
+    table = _BorderedTable(grid, row_sums, col_sums, min_count)
+    primary = frozenset(e for e, v in table.value.items() if is_small(v, min_count))
+    hidden = set(primary)
+    # Totals first: a hidden row total can only be protected by hiding another number on the
+    # border (a row total or the grand total), and the cycle through it often passes the
+    # small cells of its row, protecting them for free.
+    for e in sorted(primary, key=lambda e: (not table.is_total(e), e)):
+        if not table.protected(e, hidden):
+            hidden.update(table.cheapest_cycle(e, hidden))
+    # Cycles chosen one at a time can overlap; give back what the final pattern does not need.
+    for e in sorted(hidden - primary, key=table.cost, reverse=True):
+        trial = hidden - {e}
+        if all(table.protected(p, trial) for p in primary):
+            hidden = trial
+    return hidden
 
-    def is_total(e: tuple[int, int]) -> bool:
-        return e[0] == m or e[1] == n
 
-    def negated(e: tuple[int, int]) -> bool:
-        return is_total(e) and e != (m, n)
+class _BorderedTable:
+    """An additive table with its totals as a bipartite graph.
 
-    # Walking row-to-column adds one to the bordered entry; a negated total then falls.
-    def can_up(e: tuple[int, int]) -> bool:
-        return True
+    With the totals negated, every line of the bordered table sums to zero, so its numbers
+    are edges between its m + 1 row lines and n + 1 column lines. A hidden number can change
+    while every shown one stays put exactly when it lies on a cycle of hidden edges, walked
+    row-to-column where the number rises and column-to-row where it falls, with nothing
+    falling below zero (any difference between two solutions splits into such cycles).
+    """
 
-    def can_down(e: tuple[int, int]) -> bool:
-        return negated(e) or value[e] >= 1
+    def __init__(
+        self, grid: list[list[int]], row_sums: list[int], col_sums: list[int], min_count: int
+    ) -> None:
+        self.m, self.n = m, n = len(grid), len(col_sums)
+        self.min_count = min_count
+        self.value: dict[Entry, int] = {(i, j): grid[i][j] for i in range(m) for j in range(n)}
+        self.value |= {(i, n): row_sums[i] for i in range(m)}
+        self.value |= {(m, j): col_sums[j] for j in range(n)}
+        self.value[(m, n)] = sum(row_sums)
 
-    def cost(e: tuple[int, int]) -> tuple[int, int, int]:
+    def is_total(self, e: Entry) -> bool:
+        return e[0] == self.m or e[1] == self.n
+
+    def _negated(self, e: Entry) -> bool:
+        return self.is_total(e) and e != (self.m, self.n)
+
+    # Walking row-to-column adds one to the bordered entry, so a negated total falls.
+    def _can_up(self, e: Entry) -> bool:
+        return not self._negated(e) or self.value[e] >= 1
+
+    def _can_down(self, e: Entry) -> bool:
+        return self._negated(e) or self.value[e] >= 1
+
+    def cost(self, e: Entry) -> Cost:
         # Totals last (hide them only when nothing else will do), then zeros, then the fewest
         # people, with each extra cell counted as min_count people so a cycle of two big
         # cells beats one of three slightly smaller ones.
-        return (int(is_total(e)), int(value[e] == 0), value[e] + min_count)
+        v = self.value[e]
+        return (int(self.is_total(e)), int(v == 0), v + self.min_count)
 
-    hidden = {e for e, v in value.items() if is_small(v, min_count)}
-    # Nodes: ("r", i) for i in 0..m, ("c", j) for j in 0..n.
-    Node = tuple[str, int]
-
-    def arcs(node: Node, skip: tuple[int, int]) -> list[tuple[Node, tuple[int, int]]]:
+    def _arcs(self, node: Node, skip: Entry) -> list[tuple[Node, Entry]]:
         side, k = node
-        out = []
         if side == "r":
-            for j in range(n + 1):
-                if (k, j) != skip and can_up((k, j)):
-                    out.append((("c", j), (k, j)))
-        else:
-            for i in range(m + 1):
-                if (i, k) != skip and can_down((i, k)):
-                    out.append((("r", i), (i, k)))
-        return out
+            entries = [(k, j) for j in range(self.n + 1)]
+            return [(("c", e[1]), e) for e in entries if e != skip and self._can_up(e)]
+        entries = [(i, k) for i in range(self.m + 1)]
+        return [(("r", e[0]), e) for e in entries if e != skip and self._can_down(e)]
 
-    def cheapest_path(
-        start: Node, goal: Node, skip: tuple[int, int]
-    ) -> tuple[tuple[int, int, int], list[tuple[int, int]]] | None:
-        zero = (0, 0, 0)
-        best: dict[Node, tuple[int, int, int]] = {start: zero}
-        came: dict[Node, tuple[Node, tuple[int, int]]] = {}
+    def _ends(self, e: Entry) -> list[tuple[Node, Node]]:
+        """Where a path must run to close a cycle through e: rising, back from its column to
+        its row; falling, from its row to its column."""
+        row, col = ("r", e[0]), ("c", e[1])
+        ends = []
+        if self._can_up(e):
+            ends.append((col, row))
+        if self._can_down(e):
+            ends.append((row, col))
+        return ends
+
+    def protected(self, e: Entry, hidden: set[Entry]) -> bool:
+        return any(self._reachable(a, b, e, hidden) for a, b in self._ends(e))
+
+    def _reachable(self, start: Node, goal: Node, skip: Entry, hidden: set[Entry]) -> bool:
+        seen, todo = {start}, [start]
+        while todo:
+            node = todo.pop()
+            if node == goal:
+                return True
+            for nxt, e in self._arcs(node, skip):
+                if e in hidden and nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return False
+
+    def cheapest_cycle(self, e: Entry, hidden: set[Entry]) -> list[Entry]:
+        """The entries to hide, fewest and cheapest first, so that e lies on a cycle."""
+        found = [p for a, b in self._ends(e) if (p := self._cheapest_path(a, b, e, hidden))]
+        # A count of 1 or more always has one: the totals close a cycle through it.
+        return min(found)[1] if found else []
+
+    def _cheapest_path(
+        self, start: Node, goal: Node, skip: Entry, hidden: set[Entry]
+    ) -> tuple[Cost, list[Entry]] | None:
+        zero: Cost = (0, 0, 0)
+        best: dict[Node, Cost] = {start: zero}
+        came: dict[Node, tuple[Node, Entry]] = {}
         tie = itertools.count()
-        queue: list[tuple[tuple[int, int, int], int, Node]] = [(zero, next(tie), start)]
+        queue: list[tuple[Cost, int, Node]] = [(zero, next(tie), start)]
         while queue:
             dist, _, node = heapq.heappop(queue)
             if dist != best[node]:
@@ -315,55 +369,11 @@ def _protect_network(
                     node, e = came[node]
                     path.append(e)
                 return dist, path
-            for nxt, e in arcs(node, skip):
-                step = zero if e in hidden else cost(e)
+            for nxt, e in self._arcs(node, skip):
+                step = zero if e in hidden else self.cost(e)
                 new = (dist[0] + step[0], dist[1] + step[1], dist[2] + step[2])
                 if nxt not in best or new < best[nxt]:
                     best[nxt] = new
                     came[nxt] = (node, e)
                     heapq.heappush(queue, (new, next(tie), nxt))
         return None
-
-    def protected(e: tuple[int, int], hid: set[tuple[int, int]]) -> bool:
-        row, col = ("r", e[0]), ("c", e[1])
-        return (can_up(e) and reachable(col, row, e, hid)) or (
-            can_down(e) and reachable(row, col, e, hid)
-        )
-
-    def reachable(
-        start: Node, goal: Node, skip: tuple[int, int], hid: set[tuple[int, int]]
-    ) -> bool:
-        seen, todo = {start}, [start]
-        while todo:
-            node = todo.pop()
-            if node == goal:
-                return True
-            for nxt, e in arcs(node, skip):
-                if e in hid and nxt not in seen:
-                    seen.add(nxt)
-                    todo.append(nxt)
-        return False
-
-    primary = frozenset(hidden)
-    # Totals first: a hidden row total can only be protected by hiding another number on the
-    # border (a row total or the grand total), and the cycle through it often passes the
-    # small cells of its row, protecting them for free.
-    for e in sorted(primary, key=lambda e: (not is_total(e), e)):
-        if protected(e, hidden):
-            continue
-        row, col = ("r", e[0]), ("c", e[1])
-        # Rising along e then back from its column to its row, or falling the other way.
-        options = []
-        if can_up(e):
-            options.append(cheapest_path(col, row, e))
-        if can_down(e):
-            options.append(cheapest_path(row, col, e))
-        found = [o for o in options if o is not None]
-        if found:  # always, for a count of 1 or more: the totals close a cycle
-            hidden.update(min(found)[1])
-    # Cycles chosen one at a time can overlap; give back what the final pattern does not need.
-    for e in sorted(hidden - primary, key=cost, reverse=True):
-        trial = hidden - {e}
-        if all(protected(p, trial) for p in primary):
-            hidden = trial
-    return hidden

@@ -41,6 +41,19 @@ async def load_stored_survey(storage: Storage, slug: str) -> Survey:
     return parse_survey(row.source, f"{slug} v{row.version}")
 
 
+async def load_older_versions(storage: Storage, slug: str) -> list[Survey]:
+    """The versions of a survey before the current one, newest first."""
+    row = await storage.get_survey(slug)
+    if row is None:
+        raise SurveyNotFound(f"no survey called '{slug}' (see: youthvoice survey list)")
+    older = []
+    for version in range(row.version - 1, 0, -1):
+        old = await storage.get_survey(slug, version)
+        if old is not None:
+            older.append(parse_survey(old.source, f"{slug} v{version}"))
+    return older
+
+
 async def ensure_samples_open(storage: Storage, only: str | None = None) -> list[str]:
     """For the demo: add and open the shipped sample surveys that are not there yet."""
     added = []

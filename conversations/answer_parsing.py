@@ -42,6 +42,7 @@ _SPACE = re.compile(r"\s+")
 _EDGE = re.compile(r"^[\s\"'(\[#.,!?:;-]+|[\s\"')\].,!?:;-]+$")
 _NUMBER_PREFIX = re.compile(r"^(?:number|no\.?|option|answer)\s+")
 _OUT_OF = re.compile(r"^(\d{1,2})\s*(?:/|out of|of)\s*\d{1,2}$")
+_NEGATIVE = re.compile(r"\s*[-\u2212\u2013]\s*(\d{1,2})\s*[.!]?\s*")
 _SPLIT = re.compile(r"\s*(?:,|;|&|\+|/|\band\b|\bor\b)\s*")
 
 
@@ -63,7 +64,9 @@ def _symbols_only(text: str) -> str:
 
 def parse_number(text: str) -> int | None:
     word = _NUMBER_PREFIX.sub("", normalise(text))
-    if word.isdigit() and len(word) <= 3:
+    # isdecimal, not isdigit: some digits (Ethiopic, Kharosthi...) are not base-10 and
+    # int() refuses them.
+    if word.isdecimal() and len(word) <= 3:
         return int(word)
     match = _OUT_OF.match(word)
     if match:
@@ -119,11 +122,14 @@ def parse_choice(text: str, choices: Sequence[Choice]) -> str | None:
 
 def parse_multi(text: str, choices: Sequence[Choice]) -> tuple[str, ...] | None:
     """Several choices: "1, 3", "1 3", "1 and 3", "parks, buses". None if any part is unclear."""
-    whole = parse_choice(text, choices)
-    if whole is not None:
-        return (whole,)
     word = normalise(text)
     parts = [p for p in _SPLIT.split(word) if p]
+    numbers = len(parts) > 1 and all(parse_number(p) is not None for p in parts)
+    # Numbers alone are always a list ("1/3" is 1 and 3, not "1 out of 3"); otherwise the
+    # whole text may be one label with "and" or "," in it.
+    whole = None if numbers else parse_choice(text, choices)
+    if whole is not None:
+        return (whole,)
     if len(parts) == 1:
         parts = word.split(" ")
         if not all(parse_number(p) is not None for p in parts):
@@ -142,6 +148,11 @@ def parse_multi(text: str, choices: Sequence[Choice]) -> tuple[str, ...] | None:
 
 def parse_scale(text: str, choices: Sequence[Choice]) -> str | None:
     """A point on a scale; `choices` are the points in order (values "1".."5")."""
+    negative = _NEGATIVE.fullmatch(unicodedata.normalize("NFKC", text))
+    if negative:
+        # normalise() drops a leading "-", which on a scale like -2 to 2 matters.
+        value = str(-int(negative.group(1)))
+        return value if any(c.value == value for c in choices) else None
     number = parse_number(text)
     if number is not None:
         value = str(number)

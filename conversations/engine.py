@@ -8,70 +8,25 @@ transaction before any message is released. Learned from goflow's "sprint" of ev
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-
 from conversations import age_bands, keywords, prompts
-from conversations.answer_parsing import parse_choice, parse_number, parse_yes_no
+from conversations.answer_parsing import parse_number
+from conversations.context import RESUME_AFTER_SECONDS, EngineContext, OpenSurvey, Step
 from conversations.events import (
-    AgeBandGiven,
     AlertRaised,
-    ConsentGiven,
-    ConsentRefused,
-    ConversationEnded,
     ConversationStarted,
-    Event,
-    FutureSurveysChosen,
-    HearBackChosen,
-    MessageCreated,
     ParticipantErased,
     ParticipantRestarted,
     ParticipantStopped,
 )
-from conversations.messages import Inbound, Reply
+from conversations.messages import Inbound
+from conversations.onboarding import Onboarding
 from conversations.phrases import say
-from conversations.question_flow import QuestionFlow
 from conversations.redaction import remove_personal_details
-from conversations.safeguarding import HELP_NOW, HELP_NOW_UNDER_13, RiskPhrases, detect_risk
+from conversations.safeguarding import HELP_NOW, HELP_NOW_UNDER_13, detect_risk
 from conversations.state import Conversation, ParticipantState
 from conversations.survey import Survey
 
-RESUME_AFTER_SECONDS = 6 * 3600
-_TYPED_AGE = re.compile(r"\b(\d{1,2})\b")
-
-
-@dataclass(frozen=True, slots=True)
-class OpenSurvey:
-    survey: Survey
-    version: int
-
-
-@dataclass(frozen=True, slots=True)
-class EngineContext:
-    """What the engine may know of the world for one step.
-
-    `open_surveys` by slug; `keywords` maps an upper-case survey keyword to its slug;
-    `current` is the survey (at the version they started) of the conversation in progress;
-    `now` is seconds since the epoch, used only to notice a return after a long gap.
-    """
-
-    open_surveys: Mapping[str, OpenSurvey] = field(default_factory=dict)
-    keywords: Mapping[str, str] = field(default_factory=dict)
-    current: OpenSurvey | None = None
-    now: float = 0.0
-    risk_phrases: RiskPhrases | None = None
-    resume_after_s: float = RESUME_AFTER_SECONDS
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    state: ParticipantState
-    events: tuple[Event, ...]
-
-    @property
-    def replies(self) -> tuple[Reply, ...]:
-        return tuple(e.message for e in self.events if isinstance(e, MessageCreated))
+__all__ = ["RESUME_AFTER_SECONDS", "EngineContext", "OpenSurvey", "Step", "step"]
 
 
 def step(context: EngineContext, state: ParticipantState, inbound: Inbound) -> Step:
@@ -79,44 +34,8 @@ def step(context: EngineContext, state: ParticipantState, inbound: Inbound) -> S
     return _Turn(context, state, inbound).run()
 
 
-class _Turn:
-    """The working of one step; holds the state as it changes and the events so far."""
-
-    def __init__(self, context: EngineContext, state: ParticipantState, inbound: Inbound):
-        self.ctx = context
-        self.state = state
-        self.inbound = inbound
-        self.channel = inbound.channel
-        self.text = (inbound.text or "").strip()
-        self.button = inbound.button
-        self.keyword = keywords.keyword_of(inbound.text, self.channel) if not self.button else None
-        self.events: list[Event] = []
-
-    # --- small helpers -------------------------------------------------------------
-    @property
-    def simple(self) -> bool:
-        return age_bands.is_under_13(self.state.age_band)
-
-    def say(self, key: str, **values: object) -> str:
-        return say(key, self.simple, **values)
-
-    def send(self, message: Reply | str) -> None:
-        reply = message if isinstance(message, Reply) else Reply(text=message)
-        self.events.append(MessageCreated(reply))
-
-    def emit(self, event: Event) -> None:
-        self.events.append(event)
-
-    @property
-    def conversation(self) -> Conversation | None:
-        return self.state.conversation
-
-    def set_conversation(self, conversation: Conversation | None) -> None:
-        self.state = self.state.moved(conversation=conversation)
-
-    def flow(self) -> QuestionFlow:
-        assert self.ctx.current is not None and self.conversation is not None
-        return QuestionFlow(self, self.ctx.current.survey)
+class _Turn(Onboarding):
+    """Keywords, menus, starting and leaving surveys; see TurnBase for the step's working."""
 
     # --- the turn ------------------------------------------------------------------
     def run(self) -> Step:
@@ -162,6 +81,7 @@ class _Turn:
         slug = conv.slug if conv else None
         self.emit(AlertRaised(match.category, match.phrase, said, slug))
         self.send(HELP_NOW_UNDER_13 if self.simple else HELP_NOW)
+        self.disclosed = True
 
     # --- standing states -------------------------------------------------------------
     def _while_stopped(self) -> None:
@@ -174,7 +94,7 @@ class _Turn:
             if self.inbound.start:
                 self._start(self.inbound.start)
             elif self.conversation is not None:
-                self._reprompt()
+                self._resume()
             else:
                 self._menu()
         elif self.keyword == keywords.HELP or (self.inbound.opened and not self.text):
@@ -203,7 +123,7 @@ class _Turn:
             return
         self.send(self.say("delete_cancelled"))
         if self.conversation is not None:
-            self._reprompt()
+            self._resume()
 
     def _keyword(self, word: str) -> None:
         conv = self.conversation
@@ -214,7 +134,7 @@ class _Turn:
         elif word == keywords.HELP:
             self.send(self.say("help"))
             if conv is not None:
-                self._reprompt()
+                self._resume()
         elif word == keywords.START:
             if self.inbound.start:
                 self._start(self.inbound.start)
@@ -223,7 +143,9 @@ class _Turn:
             else:
                 self._menu()
         elif conv is None:
-            self.send(self.say("nothing_to_skip"))
+            self.send(
+                self.say("nothing_to_skip" if word == keywords.SKIP else "nothing_to_go_back_to")
+            )
             self._menu()
         else:
             self._in_survey_or_closed(lambda: self._skip_or_back(word))
@@ -233,6 +155,10 @@ class _Turn:
             self._in_survey_or_closed(self._already_in)
         else:
             self._menu()
+
+    def _resume(self) -> None:
+        """Ask again what we were waiting for, unless the survey has closed meanwhile."""
+        self._in_survey_or_closed(self._reprompt)
 
     def _already_in(self) -> None:
         assert self.ctx.current is not None
@@ -270,12 +196,17 @@ class _Turn:
         self.send(prompts.menu_reply(surveys, self.simple))
 
     def _idle(self) -> None:
-        if self.button and self.button in self.ctx.open_surveys:
+        # A review is named, so it begins only from its own link (`Inbound.start`), never
+        # from a menu button or a typed slug.
+        consultations = {
+            slug for slug, found in self.ctx.open_surveys.items() if found.survey.anonymous
+        }
+        if self.button and self.button in consultations:
             self._start(self.button)
             return
         word = self.text.strip().lstrip("/")
         slug = self.ctx.keywords.get(word.upper()) or (
-            word.lower() if word.lower() in self.ctx.open_surveys else None
+            word.lower() if word.lower() in consultations else None
         )
         if slug is None and self.state.offered:
             number = parse_number(self.text)
@@ -299,15 +230,24 @@ class _Turn:
             return
         survey = open_survey.survey
         if slug in self.state.taken:
-            self.send(self.say("already_taken", title=survey.local(survey.title, "en")))
+            title = survey.local(survey.title, survey.default_language)
+            self.send(self.say("already_taken", title=title))
             self._menu()
             return
         if conv is not None and conv.slug == slug:
             self._in_survey_or_closed(self._already_in)
             return
+        band = self.state.age_band
+        if band and age_bands.eligibility(band, survey.ages.min, survey.ages.max) == "no":
+            # We already know their age group: say so now rather than after consent.
+            self.send(self.say("not_eligible_start", min=survey.ages.min, max=survey.ages.max))
+            if conv is not None:
+                self._in_survey_or_closed(self._reprompt)
+            else:
+                self._menu()
+            return
         if conv is not None:
-            self._end("switched")
-            self.send(self.say("switched", title=conv.slug))
+            self._leave_for_another(conv)
         language = survey.default_language
         phase = "language" if len(survey.languages) > 1 else "consent"
         conv = Conversation(slug=slug, version=open_survey.version, language=language, phase=phase)
@@ -315,6 +255,13 @@ class _Turn:
         self.ctx = _with_current(self.ctx, open_survey)
         self.emit(ConversationStarted(slug, open_survey.version, language))
         self._reprompt()
+
+    def _leave_for_another(self, conv: Conversation) -> None:
+        left = self.ctx.current
+        self._end("switched")
+        if conv.answers:
+            title = left.survey.local(left.survey.title, conv.language) if left else conv.slug
+            self.send(self.say("switched", title=title))
 
     # --- a conversation in progress ------------------------------------------------------
     def _in_survey_or_closed(self, action: object) -> None:
@@ -325,7 +272,8 @@ class _Turn:
             title = (
                 current.survey.local(current.survey.title, conv.language) if current else conv.slug
             )
-            self.send(self.say("survey_closed", title=title))
+            key = "survey_closed" if conv.answers else "survey_closed_unanswered"
+            self.send(self.say(key, title=title))
             self._end("closed")
             return
         assert callable(action)
@@ -366,6 +314,9 @@ class _Turn:
             self.flow().back()
         elif word == keywords.SKIP and conv.phase in ("hear_back", "hear_new"):
             self._opt_in(conv.phase, wanted=False)
+        elif word == keywords.SKIP and conv.phase == "language":
+            assert self.ctx.current is not None
+            self._set_language(self.ctx.current.survey.default_language)
         elif word == keywords.SKIP and conv.phase in ("consent", "age_check"):
             self.send(self.say("consent_needed" if conv.phase == "consent" else "yes_no_unclear"))
             self._reprompt()
@@ -375,177 +326,6 @@ class _Turn:
         else:
             self.send(self.say("no_back"))
             self._reprompt()
-
-    def _language(self) -> str:
-        conv = self.conversation
-        return conv.language if conv else "en"
-
-    def _yes_no(self) -> str | None:
-        if self.button in ("yes", "no"):
-            return self.button
-        return parse_yes_no(self.text) if self.text else None
-
-    def _choose_language(self) -> None:
-        assert self.ctx.current is not None and self.conversation is not None
-        survey = self.ctx.current.survey
-        reply = prompts.language_reply(survey)
-        chosen = self.button if self.button in survey.languages else None
-        if chosen is None and self.text:
-            chosen = parse_choice(self.text, reply.choices)
-        if chosen is None:
-            self._reprompt()
-            return
-        self.set_conversation(self.conversation.moved(language=chosen, phase="consent"))
-        self._reprompt()
-
-    def _consent(self) -> None:
-        conv = self.conversation
-        assert conv is not None
-        answer = self._yes_no()
-        if answer == "yes":
-            self.emit(ConsentGiven(conv.slug, conv.version))
-            if self.state.age_band is None:
-                self.set_conversation(conv.moved(phase="age_band"))
-                self._reprompt()
-            else:
-                self._check_age(self.state.age_band, None)
-        elif answer == "no":
-            self.emit(ConsentRefused(conv.slug))
-            self.state = self.state.moved(conversation=None, offered=())
-            self.send(self.say("consent_refused"))
-        else:
-            self.send(self.say("consent_unclear"))
-
-    def _age_band(self) -> None:
-        reply = prompts.age_reply(self.simple)
-        band = self.button if self.button in age_bands.BANDS else None
-        typed_age = None
-        if band is None and self.text:
-            band = parse_choice(self.text, reply.choices)
-            typed = _TYPED_AGE.search(self.text)
-            if band is None and typed and int(typed.group(1)) > len(age_bands.BANDS):
-                typed_age = int(typed.group(1))
-                band = age_bands.band_for_age(typed_age) or "over_25"
-        if band is None:
-            self.send(Reply(self.say("age_unclear"), reply.choices, prompt=True))
-            return
-        if band in age_bands.BANDS:
-            self.state = self.state.moved(age_band=band)
-            self.emit(AgeBandGiven(band))
-        self._check_age(band, typed_age)
-
-    def _check_age(self, band: str, typed_age: int | None) -> None:
-        assert self.ctx.current is not None and self.conversation is not None
-        ages = self.ctx.current.survey.ages
-        if typed_age is not None:
-            fits = "yes" if ages.min <= typed_age <= ages.max else "no"
-        elif band not in age_bands.BANDS:
-            fits = "no"
-        else:
-            fits = age_bands.eligibility(band, ages.min, ages.max)
-        if fits == "yes":
-            self._ask_hear_back()
-        elif fits == "no":
-            self._decline()
-        else:
-            self.set_conversation(self.conversation.moved(phase="age_check"))
-            self._reprompt()
-
-    def _age_check(self) -> None:
-        answer = self._yes_no()
-        if answer == "yes":
-            self._ask_hear_back()
-        elif answer == "no":
-            self._decline()
-        else:
-            self.send(self.say("yes_no_unclear"))
-            self._reprompt()
-
-    def _decline(self) -> None:
-        assert self.ctx.current is not None
-        ages = self.ctx.current.survey.ages
-        self.send(self.say("not_eligible", min=ages.min, max=ages.max))
-        self._end("not_eligible")
-
-    def _ask_hear_back(self) -> None:
-        assert self.conversation is not None
-        self.set_conversation(self.conversation.moved(phase="hear_back"))
-        self._reprompt()
-
-    def _hear_back(self) -> None:
-        self._opt_in("hear_back", self._yes_no())
-
-    def _hear_new(self) -> None:
-        self._opt_in("hear_new", self._yes_no())
-
-    def _opt_in(self, phase: str, wanted: str | bool | None) -> None:
-        conv = self.conversation
-        assert conv is not None
-        if wanted is None:
-            self.send(self.say("yes_no_unclear"))
-            self._reprompt()
-            return
-        choice = wanted is True or wanted == "yes"
-        history = (*conv.history, phase)
-        if phase == "hear_back":
-            self.emit(HearBackChosen(conv.slug, choice))
-            conv = conv.moved(hear_back=choice, history=history)
-            if self.state.hear_about_new is None or "hear_new" in conv.history:
-                self.set_conversation(conv.moved(phase="hear_new"))
-                self._reprompt()
-                return
-        else:
-            self.emit(FutureSurveysChosen(choice))
-            self.state = self.state.moved(hear_about_new=choice)
-            conv = conv.moved(history=history)
-        self.set_conversation(conv)
-        self.flow().advance(after=None)
-
-    # --- prompts and endings ---------------------------------------------------------
-    def _reprompt(self) -> None:
-        conv = self.conversation
-        current = self.ctx.current
-        assert conv is not None and current is not None
-        survey = current.survey
-        language = conv.language
-        if conv.phase == "language":
-            self.send(prompts.language_reply(survey))
-        elif conv.phase == "consent":
-            self.send(prompts.yes_no_reply(self._notice(survey, language)))
-        elif conv.phase == "age_band":
-            self.send(prompts.age_reply(self.simple))
-        elif conv.phase == "age_check":
-            band = self.state.age_band or "under_13"
-            low, _high = age_bands.RANGES[band]
-            key = "age_check" if low < survey.ages.min else "age_check_max"
-            self.send(prompts.yes_no_reply(self.say(key, min=survey.ages.min, max=survey.ages.max)))
-        elif conv.phase == "hear_back":
-            key = "hear_back_question" if survey.anonymous else "hear_back_review"
-            self.send(prompts.yes_no_reply(self.say(key)))
-        elif conv.phase == "hear_new":
-            self.send(prompts.yes_no_reply(self.say("hear_new_question")))
-        else:
-            self.flow().ask()
-
-    def _notice(self, survey: Survey, language: str) -> str:
-        # Before we know their age, a survey open to young children uses the simple words.
-        simple = self.simple or (self.state.age_band is None and survey.ages.min < 11)
-        key = "notice_anonymous" if survey.anonymous else "notice_review"
-        notice = say(
-            key,
-            simple,
-            title=survey.local(survey.title, language),
-            purpose=survey.local(survey.purpose, language),
-            audience=survey.local(survey.audience, language),
-        )
-        return f"{notice}\n{say('consent_question', simple)}"
-
-    def _end(self, reason: str) -> None:
-        conv = self.conversation
-        assert conv is not None
-        self.emit(ConversationEnded(conv.slug, reason))
-        taken = self.state.taken | {conv.slug} if reason == "completed" else self.state.taken
-        self.state = self.state.moved(conversation=None, taken=taken)
 
 
 def _with_current(context: EngineContext, current: OpenSurvey) -> EngineContext:

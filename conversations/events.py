@@ -67,7 +67,8 @@ class AnswerRemoved:
 
 @dataclass(frozen=True, slots=True)
 class ConversationEnded:
-    """`reason`: completed, not_eligible, closed or stopped_by_survey_change."""
+    """`reason`: completed, not_eligible, closed (the survey closed mid-way) or switched
+    (they started another survey)."""
 
     slug: str
     reason: str

@@ -36,6 +36,10 @@ _PHRASES: dict[str, tuple[str, str]] = {
         "Which language would you like to use?",
         "Which language do you want to use?",
     ),
+    "language_unclear": (
+        "Sorry, I didn't catch that. Please choose one of these languages.",
+        "Sorry, I didn't get that. Please pick a language.",
+    ),
     # --- consent ----------------------------------------------------------------------
     "notice_anonymous": (
         'Hi! This is "{title}".\n{purpose}\n{audience}\n'
@@ -46,7 +50,8 @@ _PHRASES: dict[str, tuple[str, str]] = {
         "If you tell us something that means you might not be safe, we'll show you where "
         "to get help straight away.",
         'Hi! This is "{title}".\n{purpose}\n{audience}\n'
-        "We won't ask your name. You can miss out any question: send SKIP. "
+        "We won't ask your name, so no one will know which answers are yours. "
+        "You can miss out any question: send SKIP. "
         "Send STOP to stop, or DELETE to rub out your answers before you finish.\n"
         "If you tell us you are not safe, we will tell you who can help.",
     ),
@@ -59,9 +64,9 @@ _PHRASES: dict[str, tuple[str, str]] = {
         "keep you safe.",
         'Hi! This is "{title}".\n{purpose}\n'
         "This is not secret: {audience}\n"
-        "You can miss out any question: send SKIP. Send STOP to stop. "
-        "If you tell us you are not safe, we will tell you who can help, and we might need "
-        "to tell a grown-up who can keep you safe.",
+        "You can miss out any question: send SKIP. Send STOP to stop, or DELETE to rub "
+        "out your answers. If you tell us you are not safe, we will tell you who can "
+        "help, and we might need to tell a grown-up who can keep you safe.",
     ),
     "consent_question": (
         "Are you happy to take part? (yes / no)",
@@ -100,6 +105,11 @@ _PHRASES: dict[str, tuple[str, str]] = {
         "Thank you for wanting to help! This one is for people aged {min} to {max}, so it "
         "is not for you this time.",
     ),
+    "not_eligible_start": (
+        "Thanks for wanting to help! That one is for people aged {min} to {max}, so it isn't "
+        "for you.",
+        "Thank you! That one is for people aged {min} to {max}, so it is not for you.",
+    ),
     # --- opt-ins ---------------------------------------------------------------------
     "hear_back_question": (
         "Would you like us to message you later to tell you what changed because of what "
@@ -118,46 +128,48 @@ _PHRASES: dict[str, tuple[str, str]] = {
     ),
     "yes_no_unclear": ("Please reply yes or no.", "Please send yes or no."),
     # --- questions -------------------------------------------------------------------
-    "hint_pick": (
-        "Tap an answer, or send SKIP to skip this one.",
-        "Tap an answer, or send SKIP.",
-    ),
+    # A hint's {or_skip} is "or_skip" below, or nothing when the question is required.
+    "hint_pick": ("Tap an answer{or_skip}.", "Tap an answer{or_skip}."),
     "hint_pick_typed": (
-        "Send the number of your answer, or SKIP to skip this one.",
-        "Send the number of your answer, or SKIP.",
+        "Send the number of your answer{or_skip}.",
+        "Send the number of your answer{or_skip}.",
     ),
     "hint_multi": (
-        "Choose all that apply, then tap Done. Or send SKIP.",
-        "Pick as many as you like, then tap Done. Or send SKIP.",
+        "Choose all that apply, then tap Done{or_skip}.",
+        "Pick as many as you like, then tap Done{or_skip}.",
     ),
     "hint_multi_typed": (
-        "Send the numbers of all that apply, like 1, 3. Or send SKIP.",
-        "Send the numbers you pick, like 1, 3. Or send SKIP.",
+        "Send the numbers of all that apply, like 1, 3{or_skip}.",
+        "Send the numbers you pick, like 1, 3{or_skip}.",
     ),
-    "hint_text": ("Type your answer, or send SKIP.", "Type your answer, or send SKIP."),
+    "hint_text": ("Type your answer{or_skip}.", "Type your answer{or_skip}."),
+    "or_skip": (", or send SKIP to skip this one", ", or send SKIP"),
     "hint_required": ("This one needs an answer.", "We need an answer to this one."),
     "previous_answer": (
         "You said: {answer}. Send a new answer, or SKIP to keep it.",
         "You said: {answer}. Send a new answer, or SKIP to keep it.",
     ),
+    # What an answer can be; the question follows, with how to skip it.
     "unclear_pick": (
-        "Sorry, I didn't catch that. Please pick one of the answers (1 to {count}), or send "
-        "SKIP to skip this question.",
-        "Sorry, I didn't get that. Please pick a number from 1 to {count}, or send SKIP.",
+        "Sorry, I didn't catch that. Please pick one of the answers ({numbers}).",
+        "Sorry, I didn't get that. Please send one number ({numbers}).",
+    ),
+    "unclear_yes_no": (
+        "Sorry, I didn't catch that. Please answer yes or no.",
+        "Sorry, I didn't get that. Please send yes or no.",
     ),
     "unclear_multi": (
-        "Sorry, I didn't catch that. Send the numbers of the answers you pick (1 to {count}), "
-        "like 1, 3 - or send SKIP to skip this question.",
-        "Sorry, I didn't get that. Send the numbers you pick, like 1, 3. Or send SKIP.",
+        "Sorry, I didn't catch that. Send the numbers of the answers you pick ({numbers}), "
+        "like 1, 3.",
+        "Sorry, I didn't get that. Send the numbers you pick, like 1, 3.",
     ),
     "unclear_scale": (
-        "Sorry, I didn't catch that. Please send a number from {min} to {max}, or SKIP to "
-        "skip this question.",
-        "Sorry, I didn't get that. Please send a number from {min} to {max}, or SKIP.",
+        "Sorry, I didn't catch that. Please send a number from {min} to {max}.",
+        "Sorry, I didn't get that. Please send a number from {min} to {max}.",
     ),
     "unclear_text": (
-        "Sorry, I can only read typed words. Type your answer, or send SKIP.",
-        "Sorry, I can only read typed words. Type your answer, or send SKIP.",
+        "Sorry, I can only read typed words.",
+        "Sorry, I can only read typed words.",
     ),
     "too_long": (
         "Thanks! That's a bit long for us to keep - please send it again in {max} characters "
@@ -175,6 +187,10 @@ _PHRASES: dict[str, tuple[str, str]] = {
     "nothing_to_skip": (
         "There's no question to skip just now.",
         "There is nothing to skip just now.",
+    ),
+    "nothing_to_go_back_to": (
+        "There's no question to go back to just now.",
+        "There is nothing to go back to just now.",
     ),
     "welcome_back": (
         "Welcome back! Let's carry on where you left off.",
@@ -202,6 +218,10 @@ _PHRASES: dict[str, tuple[str, str]] = {
         'Sorry, "{title}" has closed now, so we can\'t take any more answers. '
         "Thank you for the ones you gave - they still count.",
         'Sorry, "{title}" has finished now. Thank you for your answers - they still count.',
+    ),
+    "survey_closed_unanswered": (
+        'Sorry, "{title}" has closed now, so it can\'t take any answers.',
+        'Sorry, "{title}" has finished now.',
     ),
     "switched": (
         'We\'ve kept the answers you gave to "{title}".',

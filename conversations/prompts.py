@@ -28,7 +28,7 @@ def question_choices(survey: Survey, question: Question, language: str) -> tuple
     if question.type == "yes_no":
         return YES_NO_CHOICES
     if question.type == "scale":
-        low, high = question.min or 1, question.max or 5
+        low, high = scale_bounds(question)
         choices = []
         for point in range(low, high + 1):
             label = str(point)
@@ -39,6 +39,13 @@ def question_choices(survey: Survey, question: Question, language: str) -> tuple
             choices.append(Choice(str(point), label))
         return tuple(choices)
     return ()
+
+
+def scale_bounds(question: Question) -> tuple[int, int]:
+    # Not `question.min or 1`: a scale may start at 0.
+    low = 1 if question.min is None else question.min
+    high = 5 if question.max is None else question.max
+    return low, high
 
 
 def describe_answer(survey: Survey, question: Question, language: str, value: AnswerValue) -> str:
@@ -65,14 +72,8 @@ def question_reply(
     if previous is not None:
         answer = describe_answer(survey, question, language, previous)
         lines.append(say("previous_answer", simple, answer=answer))
-    elif question.type == "multi":
-        lines.append(say("hint_multi" if tapping else "hint_multi_typed", simple))
-    elif question.type == "text":
-        lines.append(say("hint_text", simple))
     else:
-        lines.append(say("hint_pick" if tapping else "hint_pick_typed", simple))
-    if question.required and previous is None:
-        lines[-1] = say("hint_required", simple)
+        lines.append(answer_hint(question, simple=simple, tapping=tapping))
     choices = question_choices(survey, question, language)
     if question.type == "multi" and tapping:
         choices = (*choices, Choice(DONE, "Done"))
@@ -83,6 +84,19 @@ def question_reply(
         selected=tuple(selection),
         prompt=True,
     )
+
+
+def answer_hint(question: Question, *, simple: bool, tapping: bool) -> str:
+    """How to answer a question, and how to skip it (or that it needs an answer)."""
+    if question.type == "multi":
+        key = "hint_multi" if tapping else "hint_multi_typed"
+    elif question.type == "text":
+        key = "hint_text"
+    else:
+        key = "hint_pick" if tapping else "hint_pick_typed"
+    if question.required:
+        return f"{say(key, simple, or_skip='')} {say('hint_required', simple)}"
+    return say(key, simple, or_skip=say("or_skip", simple))
 
 
 def language_reply(survey: Survey) -> Reply:

@@ -1,7 +1,7 @@
 """Moving through a survey's questions: asking, reading answers, SKIP, BACK, show_if, the end.
 
-Works on the engine's turn (`_Turn` in engine.py), which holds the state and the events of
-the step; kept apart so each file stays about one thing.
+Works on the engine's turn (see turn.py and onboarding.py), which holds the state and the
+events of the step; kept apart so each file stays about one thing.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from conversations import prompts
-from conversations.answer_parsing import parse_choice, parse_multi, parse_scale
+from conversations.answer_parsing import normalise, parse_choice, parse_multi, parse_scale
 from conversations.events import AnswerRecorded, AnswerRemoved
 from conversations.messages import Reply
 from conversations.redaction import remove_personal_details
@@ -18,7 +18,7 @@ from conversations.state import AnswerValue, Conversation
 from conversations.survey import Question, Survey
 
 if TYPE_CHECKING:
-    from conversations.engine import _Turn
+    from conversations.onboarding import Onboarding
 
 
 def shown(question: Question, answers: dict[str, AnswerValue]) -> bool:
@@ -38,7 +38,7 @@ def long_date(day: date) -> str:
 
 
 class QuestionFlow:
-    def __init__(self, turn: _Turn, survey: Survey):
+    def __init__(self, turn: Onboarding, survey: Survey):
         self.turn = turn
         self.survey = survey
 
@@ -75,21 +75,23 @@ class QuestionFlow:
         answers = dict(conv.answers)
         ids = [q.id for q in self.survey.questions]
         start = 0 if after is None else ids.index(after) + 1
+        following: Question | None = None
         for question in self.survey.questions[start:]:
             if shown(question, answers):
-                self.turn.set_conversation(
-                    conv.moved(
-                        phase="question", question_id=question.id, selection=(), answers=answers
-                    )
-                )
-                self.ask()
-                return
-            if question.id in answers:
+                following = following or question
+            elif question.id in answers:
                 # An earlier answer changed after BACK, so this question no longer applies.
+                # Dropped now, not when we pass it: they may never get that far.
                 del answers[question.id]
                 self.turn.emit(AnswerRemoved(conv.slug, question.id))
-        self.turn.set_conversation(conv.moved(answers=answers))
-        self._finish()
+        if following is None:
+            self.turn.set_conversation(conv.moved(answers=answers))
+            self._finish()
+            return
+        self.turn.set_conversation(
+            conv.moved(phase="question", question_id=following.id, selection=(), answers=answers)
+        )
+        self.ask()
 
     def _finish(self) -> None:
         conv = self.conv
@@ -123,6 +125,10 @@ class QuestionFlow:
             return
         if question.type == "text":
             self._typed_text(question, turn.text)
+            return
+        if question.type == "multi" and normalise(turn.text) == prompts.DONE:
+            # Typed instead of tapped: the same as the Done button.
+            self._tapped(question, prompts.DONE)
             return
         value = self._parse(question, turn.text)
         if value is None:
@@ -170,22 +176,32 @@ class QuestionFlow:
     def _typed_text(self, question: Question, text: str) -> None:
         limit = question.max_length or 1000
         if len(text) > limit:
-            self.turn.send(self.turn.say("too_long", max=limit, length=len(text)))
+            self.ask(lead=self.turn.say("too_long", max=limit, length=len(text)))
             return
         if self.survey.anonymous:
             text = remove_personal_details(text)
         self._record(question, text)
 
     def _unclear(self, question: Question) -> None:
+        """Say what the answer can be, then ask again (the question says how to skip)."""
         turn = self.turn
+        if turn.disclosed:
+            # They have just been given where to get help; "Sorry, I didn't catch that"
+            # would be the wrong thing to say next.
+            self.ask()
+            return
         if question.type == "text":
             message = turn.say("unclear_text")
         elif question.type == "scale":
-            message = turn.say("unclear_scale", min=question.min or 1, max=question.max or 5)
+            low, high = prompts.scale_bounds(question)
+            message = turn.say("unclear_scale", min=low, max=high)
+        elif question.type == "yes_no":
+            message = turn.say("unclear_yes_no")
         else:
             count = len(question.possible_values())
+            numbers = "1 or 2" if count == 2 else f"1 to {count}"
             key = "unclear_multi" if question.type == "multi" else "unclear_pick"
-            message = turn.say(key, count=count)
+            message = turn.say(key, numbers=numbers)
         self.ask(lead=message)
 
     def _record(self, question: Question, value: AnswerValue) -> None:
@@ -210,11 +226,13 @@ class QuestionFlow:
 
     def back(self) -> None:
         conv = self.conv
-        if not conv.history:
+        target = conv.history[-1] if conv.history else None
+        # From a question, BACK goes only to earlier questions: the opt-ins before the
+        # first question are not questions of the survey.
+        if target is None or (conv.phase == "question" and not target.startswith("q:")):
             self.turn.send(self.turn.say("no_back"))
             self.turn._reprompt()
             return
-        target = conv.history[-1]
         history = conv.history[:-1]
         if target.startswith("q:"):
             moved = conv.moved(

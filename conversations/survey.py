@@ -1,16 +1,14 @@
 """The survey model: what a coordinator's survey file means once it has been read.
 
-The rules a survey must follow live here, in one place (`survey_problems`), so the loader
-can report every problem in a file at once and the models refuse the same things when
-they are built in code.
+The rules themselves live in survey_rules.py; these models run them, so they refuse the same
+things when built in code as the loader reports in a file.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime
-from typing import Annotated, Any, Literal, TypeGuard, get_args
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -22,34 +20,33 @@ from pydantic import (
     model_validator,
 )
 
-LocalText = dict[str, str]
-QuestionType = Literal["choice", "multi", "scale", "yes_no", "text"]
-
-QUESTION_TYPES: tuple[str, ...] = get_args(QuestionType)
-# Words the bot answers itself on every channel (and carriers act on for SMS), so a
-# survey keyword must never be one of them.
-RESERVED_KEYWORDS = frozenset({
-    "STOP", "START", "HELP", "SKIP", "BACK", "DELETE", "STOPALL", "UNSUBSCRIBE", "CANCEL",
-    "END", "QUIT", "YES", "NO", "UNSTOP", "INFO", "UPDATES", "MYDATA",
-})  # fmt: skip
-TEXT_FIELDS = frozenset(
-    {"title", "purpose", "audience", "text", "text_under_13", "label", "min_label", "max_label"}
+from conversations.survey_rules import (
+    QUESTION_TYPES,
+    RESERVED_KEYWORDS,
+    TEXT_FIELDS,
+    LocalText,
+    QuestionType,
+    answer_value,
+    checked_by,
+    refuse,
+    survey_problems,
+    type_defaults,
 )
-MAX_QUESTIONS = 60
-MAX_SCALE_POINTS = 11
-MAX_TEXT_LENGTH = 4000
 
-_ID = re.compile(r"[a-z0-9_]{1,40}")
-_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
-_LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z]{2,4})?")
-_KEYWORD = re.compile(r"[A-Za-z0-9]{2,20}")
-_YES = frozenset({"yes", "y", "true", "on"})
-_NO = frozenset({"no", "n", "false", "off"})
-_TYPE_DEFAULTS: dict[str, dict[str, int]] = {
-    "scale": {"min": 1, "max": 5},
-    "text": {"max_length": 1000},
-}
-_SCALE_ONLY = ("min", "max", "min_label", "max_label")
+__all__ = [
+    "QUESTION_TYPES",
+    "RESERVED_KEYWORDS",
+    "Ages",
+    "LocalText",
+    "Option",
+    "Question",
+    "QuestionType",
+    "ShowIf",
+    "Survey",
+    "answer_value",
+    "prepare_survey_data",
+    "survey_problems",
+]
 
 
 def _strip_text(text: LocalText) -> LocalText:
@@ -57,454 +54,6 @@ def _strip_text(text: LocalText) -> LocalText:
 
 
 _Text = Annotated[LocalText, AfterValidator(_strip_text)]
-
-
-def answer_value(question_type: str | None, value: object) -> str:
-    """The answer string a show_if value stands for, as the engine records answers."""
-    # YAML 1.1 reads yes/no/on/off as booleans; they can only ever mean yes and no.
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    if question_type == "yes_no":
-        if text.lower() in _YES:
-            return "yes"
-        if text.lower() in _NO:
-            return "no"
-    elif question_type == "scale":
-        try:
-            number = float(text)
-        except ValueError:
-            return text
-        if number.is_integer():
-            return str(int(number))
-    return text
-
-
-def _is_int(value: object) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _join(prefix: str, name: str | int) -> str:
-    if isinstance(name, int):
-        return f"{prefix}[{name}]"
-    return f"{prefix}.{name}" if prefix else name
-
-
-def _words(items: Sequence[str]) -> str:
-    if len(items) == 1:
-        return items[0]
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _as_date(value: object) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
-
-
-class _Check:
-    """Walks plain data (as read from YAML, or a model dump) and notes every problem.
-
-    It tolerates anything: fields of the wrong type are left for pydantic to report, so
-    one mistake never hides the others.
-    """
-
-    def __init__(self, languages: tuple[str, ...] | None = None) -> None:
-        self.languages = languages
-        self.found: list[tuple[str, str]] = []
-
-    def report(self, path: str, message: str) -> None:
-        self.found.append((path or "(top)", message))
-
-    def survey(self, data: Mapping[str, Any]) -> None:
-        self.languages = self.language_list(data.get("languages", ["en"]))
-        kind = data.get("kind", "consultation")
-        for field in ("slug", "keyword"):
-            value = data.get(field)
-            if isinstance(value, str):
-                problem = slug_problem(value) if field == "slug" else keyword_problem(value)
-                if problem:
-                    self.report(field, problem)
-        if isinstance(data.get("ages"), Mapping):
-            self.ages(data["ages"], "ages")
-        self.text(data, "title", "", required=True)
-        self.text(data, "purpose", "", required=True)
-        if kind == "review" and not _has_text(data.get("audience")):
-            self.report(
-                "audience",
-                "a review must say who will see the answers, e.g. 'Your Independent "
-                "Reviewing Officer (IRO) will read what you choose to send.'",
-            )
-        else:
-            self.text(data, "audience", "", required=True)
-        if kind == "review":
-            self.review_rules(data)
-        feedback_by, closes = _as_date(data.get("feedback_by")), _as_date(data.get("closes"))
-        if feedback_by and closes and feedback_by < closes:
-            self.report(
-                "feedback_by",
-                f"{feedback_by} is before the survey closes ({closes}); you can't tell "
-                "people what changed before it has closed",
-            )
-        questions = data.get("questions")
-        if isinstance(questions, Sequence) and not isinstance(questions, str):
-            self.questions(questions)
-
-    def language_list(self, languages: object) -> tuple[str, ...] | None:
-        if not isinstance(languages, Sequence) or isinstance(languages, str):
-            return None
-        if not languages:
-            self.report("languages", "list at least one language, like [en]")
-            return None
-        valid: list[str] = []
-        for i, code in enumerate(languages):
-            if not isinstance(code, str):
-                continue
-            problem = language_problem(code)
-            if problem:
-                self.report(_join("languages", i), problem)
-            elif code in valid:
-                self.report(_join("languages", i), f"'{code}' is listed twice")
-            else:
-                valid.append(code)
-        return tuple(valid) or None
-
-    def review_rules(self, data: Mapping[str, Any]) -> None:
-        if data.get("keyword") is not None:
-            self.report(
-                "keyword",
-                "a review has no keyword: each child starts theirs with a one-time code "
-                "from `youthvoice review invite`",
-            )
-        if data.get("closes") is not None:
-            self.report(
-                "closes",
-                "a review has no closing date: each child's review has its own due date",
-            )
-        if data.get("feedback_by") is not None:
-            self.report(
-                "feedback_by",
-                "a review has no feedback_by date: the reviewing officer replies to each "
-                "child after their review",
-            )
-
-    def ages(self, ages: Mapping[str, Any], prefix: str) -> None:
-        low, high = ages.get("min", 8), ages.get("max", 25)
-        for field, value in (("min", low), ("max", high)):
-            if _is_int(value) and not 8 <= value <= 25:
-                self.report(
-                    _join(prefix, field), f"{value} is outside 8 to 25, the ages we work with"
-                )
-        if _is_int(low) and _is_int(high) and low > high:
-            self.report(_join(prefix, "max"), f"{high} is lower than the youngest age ({low})")
-
-    def text(self, parent: Mapping[str, Any], field: str, prefix: str, *, required: bool) -> None:
-        if field not in parent:
-            return
-        path, value = _join(prefix, field), parent[field]
-        if value is None:
-            if required:
-                self.report(path, "is empty")
-            return
-        if isinstance(value, str):
-            if not value.strip():
-                self.report(path, "is empty")
-            elif self.languages and len(self.languages) > 1:
-                self.report(
-                    path,
-                    f"missing translation for {_words(self.languages[1:])} "
-                    f"(this survey is in {_words(self.languages)}, so give each language's text)",
-                )
-            return
-        if not isinstance(value, Mapping):
-            return
-        for language, words in value.items():
-            if self.languages and language not in self.languages:
-                self.report(
-                    _join(path, language),
-                    f"'{language}' is not one of this survey's languages "
-                    f"({_words(self.languages)})",
-                )
-            if words is None or (isinstance(words, str) and not words.strip()):
-                self.report(_join(path, language), "is empty")
-        if self.languages:
-            missing = [code for code in self.languages if code not in value]
-            if missing:
-                self.report(path, f"missing translation for {_words(missing)}")
-
-    def questions(self, questions: Sequence[Any]) -> None:
-        if not questions:
-            self.report("questions", "a survey needs at least one question")
-            return
-        if len(questions) > MAX_QUESTIONS:
-            self.report(
-                "questions",
-                f"has {len(questions)} questions; a survey can have at most {MAX_QUESTIONS}",
-            )
-        first_index: dict[str, int] = {}
-        for i, question in enumerate(questions):
-            if not isinstance(question, Mapping):
-                continue
-            prefix = _join("questions", i)
-            question_id = question.get("id")
-            if isinstance(question_id, str) and not id_problem(question_id):
-                if question_id in first_index:
-                    self.report(
-                        _join(prefix, "id"),
-                        f"'{question_id}' is already the id of questions"
-                        f"[{first_index[question_id]}]; each question needs its own id",
-                    )
-                else:
-                    first_index[question_id] = i
-            self.question(question, prefix)
-        for i, question in enumerate(questions):
-            if isinstance(question, Mapping) and isinstance(question.get("show_if"), Mapping):
-                self.show_if(question, i, questions, first_index)
-
-    def question(self, question: Mapping[str, Any], prefix: str) -> None:
-        question_id = question.get("id")
-        if isinstance(question_id, str) and (problem := id_problem(question_id)):
-            self.report(_join(prefix, "id"), problem)
-        kind = question.get("type")
-        known = kind if kind in QUESTION_TYPES else None
-        self.text(question, "text", prefix, required=True)
-        self.text(question, "text_under_13", prefix, required=False)
-        options = question.get("options")
-        if known in ("choice", "multi"):
-            self.options(options, _join(prefix, "options"), known)
-        elif known and options:
-            self.report(
-                _join(prefix, "options"),
-                f"only choice and multi questions have options; this is a {known} question",
-            )
-        for field in _SCALE_ONLY:
-            if known and known != "scale" and question.get(field) is not None:
-                self.report(
-                    _join(prefix, field),
-                    f"only scale questions have {field}; this is a {known} question",
-                )
-        if known == "scale":
-            self.scale(question, prefix)
-        max_length = question.get("max_length")
-        if known and known != "text" and max_length is not None:
-            self.report(
-                _join(prefix, "max_length"),
-                f"only text questions have max_length; this is a {known} question",
-            )
-        elif known == "text" and _is_int(max_length) and not 1 <= max_length <= MAX_TEXT_LENGTH:
-            self.report(
-                _join(prefix, "max_length"),
-                f"{max_length} is not between 1 and {MAX_TEXT_LENGTH} characters",
-            )
-
-    def options(self, options: object, path: str, kind: str) -> None:
-        if options is None:
-            self.report(path, f"a {kind} question needs 2 to 10 options")
-            return
-        if not isinstance(options, Sequence) or isinstance(options, str):
-            return
-        if not 2 <= len(options) <= 10:
-            count = f"{len(options)} option" + ("" if len(options) == 1 else "s")
-            self.report(path, f"has {count}; a {kind} question needs 2 to 10")
-        first_index: dict[str, int] = {}
-        for j, option in enumerate(options):
-            if isinstance(option, Mapping):
-                self.option(option, _join(path, j))
-                option_id = option.get("id")
-                if isinstance(option_id, str) and not id_problem(option_id):
-                    if option_id in first_index:
-                        self.report(
-                            _join(_join(path, j), "id"),
-                            f"'{option_id}' is already the id of "
-                            f"options[{first_index[option_id]}]; each option needs its own id",
-                        )
-                    else:
-                        first_index[option_id] = j
-
-    def option(self, option: Mapping[str, Any], prefix: str) -> None:
-        option_id = option.get("id")
-        if isinstance(option_id, str) and (problem := id_problem(option_id)):
-            self.report(_join(prefix, "id"), problem)
-        self.text(option, "label", prefix, required=True)
-
-    def scale(self, question: Mapping[str, Any], prefix: str) -> None:
-        low, high = _scale_bounds(question)
-        if _is_int(low) and _is_int(high):
-            at = _join(prefix, "max" if "max" in question else "min")
-            if low >= high:
-                self.report(at, f"the scale goes from {low} to {high}; max must be more than min")
-            elif high - low + 1 > MAX_SCALE_POINTS:
-                self.report(
-                    at,
-                    f"a scale from {low} to {high} has {high - low + 1} points; "
-                    f"the most is {MAX_SCALE_POINTS} (like 0 to 10)",
-                )
-        self.text(question, "min_label", prefix, required=False)
-        self.text(question, "max_label", prefix, required=False)
-
-    def show_if(
-        self,
-        question: Mapping[str, Any],
-        index: int,
-        questions: Sequence[Any],
-        first_index: dict[str, int],
-    ) -> None:
-        show_if: Mapping[str, Any] = question["show_if"]
-        path = _join(_join("questions", index), "show_if")
-        target_id = show_if.get("question")
-        target: Mapping[str, Any] | None = None
-        if isinstance(target_id, str):
-            at = _join(path, "question")
-            if target_id == question.get("id"):
-                self.report(at, "a question can't depend on its own answer")
-            elif target_id not in first_index:
-                self.report(at, f"there is no question '{target_id}' in this survey")
-            elif first_index[target_id] > index:
-                self.report(
-                    at,
-                    f"'{target_id}' is asked after this question; "
-                    "show_if can only refer to an earlier question",
-                )
-            else:
-                target = questions[first_index[target_id]]
-            if target is not None and target.get("type") == "text":
-                self.report(
-                    at,
-                    f"'{target_id}' is a text question; show_if can only depend on a "
-                    "choice, multi, scale or yes_no question",
-                )
-                target = None
-        if "in" not in show_if:
-            return
-        values = show_if["in"]
-        if values is None or (
-            isinstance(values, Sequence) and not isinstance(values, str) and not values
-        ):
-            self.report(
-                _join(path, "in"), "is empty; list the answers that make this question appear"
-            )
-            return
-        possible = _possible_values(target) if target is not None else None
-        if possible is None or target is None:
-            return
-        many = isinstance(values, Sequence) and not isinstance(values, str)
-        for k, value in enumerate(values if many else [values]):
-            if isinstance(value, Mapping | list):
-                continue
-            answer = answer_value(target.get("type"), value)
-            if answer not in possible:
-                self.report(
-                    _join(_join(path, "in"), k) if many else _join(path, "in"),
-                    f"'{answer}' is not an answer '{target_id}' can have; "
-                    f"{_describe_answers(target, possible)}",
-                )
-
-
-def _has_text(value: object) -> bool:
-    if isinstance(value, str):
-        return bool(value.strip())
-    if isinstance(value, Mapping):
-        return any(isinstance(words, str) and words.strip() for words in value.values())
-    return value is not None
-
-
-def _scale_bounds(question: Mapping[str, Any]) -> tuple[object, object]:
-    low, high = question.get("min"), question.get("max")
-    return (1 if low is None else low), (5 if high is None else high)
-
-
-def _possible_values(question: Mapping[str, Any]) -> tuple[str, ...] | None:
-    kind = question.get("type")
-    if kind == "yes_no":
-        return ("yes", "no")
-    if kind == "scale":
-        low, high = _scale_bounds(question)
-        if _is_int(low) and _is_int(high) and low < high:
-            return tuple(str(point) for point in range(low, high + 1))
-        return None
-    if kind in ("choice", "multi"):
-        options = question.get("options")
-        if isinstance(options, Sequence) and not isinstance(options, str):
-            return tuple(
-                option["id"]
-                for option in options
-                if isinstance(option, Mapping) and isinstance(option.get("id"), str)
-            )
-    return None
-
-
-def _describe_answers(question: Mapping[str, Any], possible: tuple[str, ...]) -> str:
-    kind = question.get("type")
-    if kind == "yes_no":
-        return "it can be yes or no"
-    if kind == "scale":
-        return f"it can be a number from {possible[0]} to {possible[-1]}"
-    return f"its options are {_words(possible)}" if possible else "it has no options"
-
-
-def id_problem(value: str) -> str | None:
-    if _ID.fullmatch(value):
-        return None
-    return (
-        f"'{value}' is not a valid id: use up to 40 lower-case letters, digits and "
-        "underscores, like where_you_live"
-    )
-
-
-def slug_problem(value: str) -> str | None:
-    if _SLUG.fullmatch(value):
-        return None
-    return (
-        f"'{value}' is not a valid slug: use up to 64 lower-case letters, digits and "
-        "hyphens, like parks-2027, with no hyphen at the start or end"
-    )
-
-
-def keyword_problem(value: str) -> str | None:
-    if not _KEYWORD.fullmatch(value):
-        return (
-            f"'{value}' is not a valid keyword: use 2 to 20 letters or digits "
-            "with no spaces, like PARKS"
-        )
-    if value.upper() in RESERVED_KEYWORDS:
-        return (
-            f"'{value.upper()}' can't be a keyword: the bot already uses it "
-            f"({', '.join(sorted(RESERVED_KEYWORDS))})"
-        )
-    return None
-
-
-def language_problem(value: str) -> str | None:
-    if _LANGUAGE.fullmatch(value):
-        return None
-    return f"'{value}' is not a language code; use a code like en, cy, pl, ur or pt-BR"
-
-
-def survey_problems(data: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Every rule-breaking thing in a survey given as plain data, as (path, message)."""
-    check = _Check()
-    check.survey(data)
-    return check.found
-
-
-def _refuse(found: list[tuple[str, str]]) -> None:
-    if found:
-        raise ValueError("; ".join(f"{path}: {message}" for path, message in found))
-
-
-def _checked(run: Callable[[_Check], None]) -> None:
-    check = _Check()
-    run(check)
-    _refuse(check.found)
 
 
 class Option(BaseModel):
@@ -515,7 +64,7 @@ class Option(BaseModel):
 
     @model_validator(mode="after")
     def _follows_rules(self) -> Option:
-        _checked(lambda check: check.option(self.model_dump(), ""))
+        checked_by(lambda check: check.option(self.model_dump(), ""))
         return self
 
 
@@ -562,16 +111,16 @@ class Question(BaseModel):
     @classmethod
     def _fill_defaults(cls, data: Any) -> Any:
         kind = data.get("type") if isinstance(data, Mapping) else None
-        if isinstance(kind, str) and kind in _TYPE_DEFAULTS:
+        if isinstance(kind, str) and kind in type_defaults():
             data = dict(data)
-            for field, default in _TYPE_DEFAULTS[kind].items():
+            for field, default in type_defaults()[kind].items():
                 if data.get(field) is None:
                     data[field] = default
         return data
 
     @model_validator(mode="after")
     def _follows_rules(self) -> Question:
-        _checked(lambda check: check.question(self.model_dump(by_alias=True), ""))
+        checked_by(lambda check: check.question(self.model_dump(by_alias=True), ""))
         return self
 
     def possible_values(self) -> tuple[str, ...]:
@@ -598,7 +147,7 @@ class Ages(BaseModel):
 
     @model_validator(mode="after")
     def _follows_rules(self) -> Ages:
-        _checked(lambda check: check.ages(self.model_dump(), ""))
+        checked_by(lambda check: check.ages(self.model_dump(), ""))
         return self
 
 
@@ -632,7 +181,7 @@ class Survey(BaseModel):
 
     @model_validator(mode="after")
     def _follows_rules(self) -> Survey:
-        _refuse(survey_problems(self.model_dump(by_alias=True)))
+        refuse(survey_problems(self.model_dump(by_alias=True)))
         return self
 
     @property
@@ -659,7 +208,7 @@ class Survey(BaseModel):
 def prepare_survey_data(data: Mapping[str, Any]) -> dict[str, Any]:
     """Survey data with plain texts as language maps and show_if values as answer strings.
 
-    A plain string is the default language's text; maps are put in the survey's language
+    A plain string stands for every language; maps are put in the survey's language
     order so the default language always comes first.
     """
     languages = data.get("languages", ("en",))
@@ -718,7 +267,7 @@ def _prepare_question(question: Any, order: list[str], types: dict[str, Any]) ->
 
 def _as_map(value: Any, order: list[str]) -> Any:
     if isinstance(value, str):
-        return {order[0]: value}
+        return dict.fromkeys(order, value)
     if isinstance(value, Mapping):
         ranked = {code: i for i, code in enumerate(order)}
         return dict(sorted(value.items(), key=lambda item: ranked.get(item[0], len(order))))

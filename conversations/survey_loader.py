@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -57,19 +57,26 @@ class SurveyProblem:
 class SurveyInvalid(ValueError):
     """A survey file that cannot be used, with every problem found in it."""
 
-    def __init__(self, problems: tuple[SurveyProblem, ...] | list[SurveyProblem]) -> None:
+    def __init__(self, problems: Iterable[SurveyProblem]) -> None:
         self.problems = tuple(problems)
         super().__init__("\n".join(str(problem) for problem in self.problems))
+
+    def __reduce__(self) -> tuple[type[SurveyInvalid], tuple[tuple[SurveyProblem, ...]]]:
+        # Rebuild from the problems, not the joined message, when pickled.
+        return (SurveyInvalid, (self.problems,))
 
 
 def parse_survey(text: str, file: str = "<survey>") -> Survey:
     """The survey in `text`, or SurveyInvalid listing every problem in it."""
-    lines: dict[str, int] = {}
-    found: list[tuple[str, str]] = []
+    reader = _YamlReader(text)
     try:
-        data = _read_yaml(text, lines, found)
+        data = reader.read()
     except yaml.YAMLError as error:
         raise SurveyInvalid([_syntax_problem(error, text, file)]) from None
+    except _TooBig:
+        message = f"the file's aliases (*name) make it bigger than {reader.MAX_NODES} values"
+        raise SurveyInvalid([SurveyProblem(file, 1, "yaml", message)]) from None
+    lines, found = reader.lines, reader.found
     if not isinstance(data, dict):
         raise SurveyInvalid([SurveyProblem(file, 1, "(top)", _not_a_mapping(data))])
     found.extend(survey_problems(data))
@@ -112,64 +119,72 @@ def sample_survey_paths() -> list[Path]:
     return sorted(Path(str(entry)) for entry in folder.iterdir() if entry.name.endswith(".yaml"))
 
 
-def _read_yaml(text: str, lines: dict[str, int], found: list[tuple[str, str]]) -> Any:
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        lines[""] = node.start_mark.line + 1
-        return _convert(loader, node, "", False, lines, found)
-    finally:
-        loader.dispose()
+class _YamlReader:
+    """Plain data from YAML text, noting the line of every field path on the way."""
 
+    # Aliases can make a short file expand enormously; no real survey comes close.
+    MAX_NODES = 100_000
 
-def _convert(
-    loader: yaml.SafeLoader,
-    node: yaml.Node,
-    path: str,
-    words: bool,
-    lines: dict[str, int],
-    found: list[tuple[str, str]],
-) -> Any:
-    """Plain data from a YAML node, noting the line of every field path on the way."""
-    if isinstance(node, yaml.MappingNode):
+    def __init__(self, text: str) -> None:
+        self.loader = yaml.SafeLoader(text)
+        self.lines: dict[str, int] = {"": 1}
+        self.found: list[tuple[str, str]] = []
+        self.nodes = 0
+
+    def read(self) -> Any:
+        try:
+            node = self.loader.get_single_node()
+            if node is None:
+                return None
+            return self.convert(node, "", words=False)
+        finally:
+            self.loader.dispose()
+
+    def convert(self, node: yaml.Node, path: str, *, words: bool) -> Any:
+        self.nodes += 1
+        if self.nodes > self.MAX_NODES:
+            raise _TooBig
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, path, words=words)
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for i, item_node in enumerate(node.value):
+                child = f"{path}[{i}]"
+                self.lines[child] = item_node.start_mark.line + 1
+                items.append(self.convert(item_node, child, words=words))
+            return items
+        if (
+            words
+            and isinstance(node, yaml.ScalarNode)
+            and node.style is None
+            and node.tag in _RETYPED_TAGS
+        ):
+            return str(node.value)
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, yaml.YAMLError):
+            # Such as 2027-02-30, which looks like a date but isn't one: keep the words
+            # so the problem is reported as a bad date, at its line.
+            return str(node.value)
+
+    def mapping(self, node: yaml.MappingNode, path: str, *, words: bool) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                found.append((path or "(top)", "field names must be plain words"))
-                lines.setdefault(path, key_node.start_mark.line + 1)
+                self.found.append((path or "(top)", "field names must be plain words"))
                 continue
             # The key's own spelling, so `on:` or `no:` stay words rather than booleans.
             key = str(key_node.value)
             child = f"{path}.{key}" if path else key
             if key in result:
-                found.append((child, f"'{key}' is given more than once here"))
-            lines[child] = key_node.start_mark.line + 1
-            result[key] = _convert(
-                loader, value_node, child, words or key in _WORD_KEYS, lines, found
-            )
+                self.found.append((child, f"'{key}' is given more than once here"))
+            self.lines[child] = key_node.start_mark.line + 1
+            result[key] = self.convert(value_node, child, words=words or key in _WORD_KEYS)
         return result
-    if isinstance(node, yaml.SequenceNode):
-        items = []
-        for i, item_node in enumerate(node.value):
-            child = f"{path}[{i}]"
-            lines[child] = item_node.start_mark.line + 1
-            items.append(_convert(loader, item_node, child, words, lines, found))
-        return items
-    if (
-        words
-        and isinstance(node, yaml.ScalarNode)
-        and node.style is None
-        and node.tag in _RETYPED_TAGS
-    ):
-        return str(node.value)
-    try:
-        return loader.construct_object(node, deep=True)
-    except (ValueError, yaml.YAMLError):
-        # Such as 2027-02-30, which looks like a date but isn't one: keep the words
-        # so the problem is reported as a bad date, at its line.
-        return str(node.value)
+
+
+class _TooBig(Exception):
+    pass
 
 
 def _syntax_problem(error: yaml.YAMLError, text: str, file: str) -> SurveyProblem:
@@ -272,7 +287,7 @@ def _message(detail: ErrorDetails) -> str:
             field = "option"
         return _SHAPES.get(field, "should be a set of fields (name: value)")
     if kind in ("list_type", "tuple_type"):
-        return "should be a list"
+        return "should be a list, like [en, cy]" if field == "languages" else "should be a list"
     if kind == "value_error":
         return str(ctx.get("error", detail["msg"]))
     return str(detail["msg"])

@@ -6,7 +6,9 @@ database opened by a newer youthvoice is brought up to date on start-up.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sqlite3
 from dataclasses import dataclass
 from importlib import resources
 
@@ -50,15 +52,23 @@ async def migrate(conn: aiosqlite.Connection, now: str) -> list[int]:
             continue
         await conn.execute("BEGIN IMMEDIATE")
         try:
+            # Another process opening the same new file may have applied it meanwhile.
+            async with conn.execute(
+                "SELECT 1 FROM schema_migrations WHERE version = ?", (migration.version,)
+            ) as cursor:
+                if await cursor.fetchone() is not None:
+                    await conn.execute("ROLLBACK")
+                    continue
             for statement in _statements(migration.sql):
                 await conn.execute(statement)
             await conn.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                 (migration.version, migration.name, now),
             )
+            await conn.execute("COMMIT")
         except BaseException:
-            await conn.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error, ValueError):
+                await conn.execute("ROLLBACK")
             raise
-        await conn.execute("COMMIT")
         applied.append(migration.version)
     return applied

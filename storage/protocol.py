@@ -28,7 +28,8 @@ class Storage(Protocol):
         ...
 
     async def changed_elsewhere(self) -> bool:
-        """True when another process has written since the last call."""
+        """True when another process has written, or surveys were added, opened or closed
+        through this storage, since the last call."""
         ...
 
     # surveys
@@ -47,4 +48,10 @@ class Storage(Protocol):
     async def breakdown_counts(
         self, slug: str, question_id: str, by_question_id: str
     ) -> Mapping[tuple[str, str], int]: ...
+    async def breakdown_answered(
+        self, slug: str, question_id: str, by_question_id: str
+    ) -> Mapping[str, int]:
+        """For each answer to `by_question_id`, how many responses answered `question_id`."""
+        ...
+
     async def export_responses(self, slug: str) -> list[ExportedResponse]: ...

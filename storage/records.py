@@ -19,6 +19,7 @@ class NewResponse:
     channel: str
     language: str
     participant: bytes | None = None
+    age_band: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

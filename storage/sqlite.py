@@ -37,6 +37,7 @@ PRAGMAS = (
     "PRAGMA foreign_keys = ON",
     "PRAGMA secure_delete = ON",
     "PRAGMA busy_timeout = 15000",
+    "PRAGMA cache_size = -65536",
 )
 
 
@@ -47,7 +48,12 @@ class SqliteStorage:
         self._pending: list[tuple[StepRecord, asyncio.Future[bool]]] = []
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        self._closing = False
+        # One connection, so one transaction at a time: a survey change must not begin
+        # inside a batch of steps (or the reverse).
+        self._transaction_lock = asyncio.Lock()
         self._data_version: int | None = None
+        self._surveys_changed = False
 
     @classmethod
     async def open(cls, path: str | Path, now: str) -> SqliteStorage:
@@ -68,13 +74,16 @@ class SqliteStorage:
         return storage
 
     async def close(self) -> None:
+        """Finish every step already handed to `save_step` (none is lost), then close."""
+        if self._closing:
+            return
+        self._closing = True
         if self._writer is not None:
-            while self._pending:
-                await asyncio.sleep(0.001)
-            self._writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            self._wake.set()
+            try:
                 await self._writer
-            self._writer = None
+            finally:
+                self._writer = None
         await self._conn.close()
 
     # --- plumbing ----------------------------------------------------------------------
@@ -87,20 +96,30 @@ class SqliteStorage:
         return rows[0] if rows else None
 
     async def _transaction(self, statements: Iterable[tuple[str, tuple[Any, ...]]]) -> None:
-        await self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            for sql, params in statements:
-                await self._conn.execute(sql, params)
-        except BaseException:
+        async with self._transaction_lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for sql, params in statements:
+                    await self._conn.execute(sql, params)
+                await self._conn.execute("COMMIT")
+            except BaseException:
+                await self._rollback()
+                raise
+
+    async def _rollback(self) -> None:
+        # Also after a failed COMMIT, which leaves the transaction open; never hide the
+        # original error behind "no transaction is active".
+        with contextlib.suppress(sqlite3.Error, ValueError):
             await self._conn.execute("ROLLBACK")
-            raise
-        await self._conn.execute("COMMIT")
 
     async def changed_elsewhere(self) -> bool:
         row = await self._one("PRAGMA data_version")
         version = int(row[0])
         changed = self._data_version is not None and version != self._data_version
         self._data_version = version
+        # data_version only counts other connections' commits; surveys changed through
+        # this storage (a dashboard in the same process) count too.
+        changed, self._surveys_changed = changed or self._surveys_changed, False
         return changed
 
     async def integrity_ok(self) -> bool:
@@ -124,6 +143,8 @@ class SqliteStorage:
         return StoredParticipant(bool(row[0]), hear_new, row[2], row[3], row[4], taken)
 
     async def save_step(self, record: StepRecord) -> bool:
+        if self._closing or self._writer is None:
+            raise StorageError("could not save: the database is closed")
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._pending.append((record, future))
         self._wake.set()
@@ -139,16 +160,33 @@ class SqliteStorage:
                 try:
                     accepted = await self._write_batch([record for record, _ in batch])
                 except Exception as exc:  # report to every waiting step, keep the loop alive
-                    error = StorageError(f"could not save: {exc}")
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(error)
+                    _fail(batch, StorageError(f"could not save: {exc}"))
                     continue
+                except BaseException:  # cancelled mid-batch: nobody may wait for ever
+                    _fail(batch, StorageError("could not save: the database was closed"))
+                    _fail(self._pending, StorageError("could not save: the database was closed"))
+                    self._pending.clear()
+                    raise
                 for (_, future), ok in zip(batch, accepted, strict=True):
                     if not future.done():
                         future.set_result(ok)
+            if self._closing:
+                return
 
     async def _write_batch(self, records: list[StepRecord]) -> list[bool]:
+        # Duplicates are looked for inside the write transaction, so another process
+        # recording the same message id in between cannot make the whole batch fail.
+        async with self._transaction_lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                accepted = await self._write_steps(records)
+                await self._conn.execute("COMMIT")
+            except BaseException:
+                await self._rollback()
+                raise
+        return accepted
+
+    async def _write_steps(self, records: list[StepRecord]) -> list[bool]:
         keys = [(r.channel, r.message_id) for r in records if r.message_id is not None]
         seen = await self._already_seen(keys)
         writes: Writes = defaultdict(list)
@@ -161,17 +199,10 @@ class SqliteStorage:
             seen.add(key)
             add_writes(record, writes)
             accepted.append(True)
-        if any(accepted):
-            await self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                for name in ORDER:
-                    rows = writes.get(name)
-                    if rows:
-                        await self._conn.executemany(STATEMENTS[name], rows)
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            await self._conn.execute("COMMIT")
+        for name in ORDER:
+            rows = writes.get(name)
+            if rows:
+                await self._conn.executemany(STATEMENTS[name], rows)
         return accepted
 
     async def _already_seen(
@@ -197,6 +228,7 @@ class SqliteStorage:
         if latest is not None and latest[1] == sha256:
             return int(latest[0]), False
         version = 1 if latest is None else int(latest[0]) + 1
+        self._surveys_changed = True
         await self._transaction(
             [
                 (
@@ -260,6 +292,7 @@ class SqliteStorage:
                     (slug,),
                 )
             )
+        self._surveys_changed = True
         await self._transaction(statements)
 
     # --- results -------------------------------------------------------------------------
@@ -303,6 +336,18 @@ class SqliteStorage:
         )
         return {(value, by_value): int(count) for value, by_value, count in rows}
 
+    async def breakdown_answered(
+        self, slug: str, question_id: str, by_question_id: str
+    ) -> Mapping[str, int]:
+        rows = await self._all(
+            "SELECT b.value, count(DISTINCT a.response_id) FROM answers a"
+            " JOIN answers b ON b.response_id = a.response_id AND b.question_id = ?"
+            " JOIN responses r ON r.id = a.response_id"
+            " WHERE r.slug = ? AND a.question_id = ? GROUP BY b.value",
+            (by_question_id, slug, question_id),
+        )
+        return {by_value: int(count) for by_value, count in rows}
+
     async def export_responses(self, slug: str) -> list[ExportedResponse]:
         responses = await self._all(
             "SELECT id, version, month, age_band, channel, language, completed FROM responses"
@@ -331,3 +376,9 @@ class SqliteStorage:
             for r in responses
             if r[0] in answers
         ]
+
+
+def _fail(batch: list[tuple[StepRecord, asyncio.Future[bool]]], error: StorageError) -> None:
+    for _, future in batch:
+        if not future.done():
+            future.set_exception(error)

@@ -17,12 +17,18 @@ from conversations.events import (
     AnswerRemoved,
     ConsentGiven,
     ConversationEnded,
+    FutureSurveysChosen,
     HearBackChosen,
     ParticipantErased,
     ParticipantStopped,
 )
 from conversations.state import ParticipantState
 from storage.records import StepRecord
+
+_STILL_OPEN = (
+    " AND EXISTS (SELECT 1 FROM responses r JOIN survey_status s ON s.slug = r.slug"
+    " WHERE r.id = ?1 AND s.status = 'open')"
+)
 
 STATEMENTS: dict[str, str] = {
     "erase_answers": "DELETE FROM answers WHERE response_id = ?",
@@ -41,8 +47,9 @@ STATEMENTS: dict[str, str] = {
     ),
     "drop_contact": "DELETE FROM contacts WHERE pseudonym = ?",
     "response": (
-        "INSERT INTO responses (id, slug, version, month, channel, language, participant)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)"
+        "INSERT INTO responses"
+        " (id, slug, version, month, age_band, channel, language, participant)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
     ),
     "participation": (
         "INSERT INTO participations (pseudonym, slug, status, hear_back, channel)"
@@ -52,8 +59,15 @@ STATEMENTS: dict[str, str] = {
     ),
     "age_band": "UPDATE responses SET age_band = ? WHERE id = ?",
     "hear_back": "UPDATE participations SET hear_back = ? WHERE pseudonym = ? AND slug = ?",
-    "answer_clear": "DELETE FROM answers WHERE response_id = ? AND question_id = ?",
-    "answer": "INSERT INTO answers (response_id, question_id, value) VALUES (?, ?, ?)",
+    # Answers change only while their survey is open: a dispatcher that has not yet seen
+    # a survey close (another process closed it a moment ago) cannot add to it.
+    "answer_clear": (
+        "DELETE FROM answers WHERE response_id = ?1 AND question_id = ?2" + _STILL_OPEN
+    ),
+    "answer": (
+        "INSERT INTO answers (response_id, question_id, value) SELECT ?1, ?2, ?3 WHERE 1"
+        + _STILL_OPEN
+    ),
     "response_completed": "UPDATE responses SET completed = 1 WHERE id = ?",
     "participation_status": "UPDATE participations SET status = ? WHERE pseudonym = ? AND slug = ?",
     "participation_drop": "DELETE FROM participations WHERE pseudonym = ? AND slug = ?",
@@ -62,6 +76,12 @@ STATEMENTS: dict[str, str] = {
         " AND NOT EXISTS (SELECT 1 FROM answers WHERE response_id = ?1)"
     ),
     "stop_hear_back": "UPDATE participations SET hear_back = 0 WHERE pseudonym = ?",
+    # Contact details are kept only while someone wants to hear from us about something.
+    "contact_drop_if_unwanted": (
+        "DELETE FROM contacts WHERE pseudonym = ?1"
+        " AND NOT EXISTS (SELECT 1 FROM participants WHERE pseudonym = ?1 AND hear_about_new = 1)"
+        " AND NOT EXISTS (SELECT 1 FROM participations WHERE pseudonym = ?1 AND hear_back = 1)"
+    ),
     "stop_outbox": (
         "UPDATE outbox SET status = 'cancelled' WHERE pseudonym = ? AND status = 'queued'"
     ),
@@ -118,9 +138,22 @@ def add_writes(record: StepRecord, writes: Writes) -> None:
     if record.new_response is not None:
         new = record.new_response
         writes["response"].append(
-            (new.id, new.slug, new.version, new.month, new.channel, new.language, new.participant)
+            (
+                new.id,
+                new.slug,
+                new.version,
+                new.month,
+                new.age_band,
+                new.channel,
+                new.language,
+                new.participant,
+            )
         )
     _add_conversation_writes(record, writes)
+    if record.contact is None and any(
+        isinstance(e, HearBackChosen | FutureSurveysChosen) and not e.wanted for e in record.events
+    ):
+        writes["contact_drop_if_unwanted"].append((who,))
     conv = state.conversation
     if conv is not None or state.offered or state.confirming_delete:
         slug = conv.slug if conv else None

@@ -1,0 +1,47 @@
+"""What the engine is given for a step, and what it gives back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from conversations.events import Event, MessageCreated
+from conversations.messages import Reply
+from conversations.safeguarding import RiskPhrases
+from conversations.state import ParticipantState
+from conversations.survey import Survey
+
+RESUME_AFTER_SECONDS = 6 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class OpenSurvey:
+    survey: Survey
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class EngineContext:
+    """What the engine may know of the world for one step.
+
+    `open_surveys` by slug; `keywords` maps an upper-case survey keyword to its slug;
+    `current` is the survey (at the version they started) of the conversation in progress;
+    `now` is seconds since the epoch, used only to notice a return after a long gap.
+    """
+
+    open_surveys: Mapping[str, OpenSurvey] = field(default_factory=dict)
+    keywords: Mapping[str, str] = field(default_factory=dict)
+    current: OpenSurvey | None = None
+    now: float = 0.0
+    risk_phrases: RiskPhrases | None = None
+    resume_after_s: float = RESUME_AFTER_SECONDS
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    state: ParticipantState
+    events: tuple[Event, ...]
+
+    @property
+    def replies(self) -> tuple[Reply, ...]:
+        return tuple(e.message for e in self.events if isinstance(e, MessageCreated))
