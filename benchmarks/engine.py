@@ -30,6 +30,7 @@ from conversations.survey_loader import parse_survey
 from storage.sqlite import SqliteStorage
 
 TYPES = ("choice", "scale", "yes_no", "multi", "text")
+FRUIT = (("a", "Apples"), ("b", "Bananas"), ("c", "Cherries"))
 
 
 def survey_yaml(questions: int) -> str:
@@ -46,7 +47,8 @@ def survey_yaml(questions: int) -> str:
         kind = TYPES[number % len(TYPES)]
         lines += [f"  - id: q{number}", f"    type: {kind}", f"    text: Question {number}?"]
         if kind in ("choice", "multi"):
-            lines.append("    options: [{id: a, label: Apples}, {id: b, label: Bananas}, {id: c, label: Cherries}]")
+            lines.append("    options:")
+            lines += [f"      - {{id: {o}, label: {label}}}" for o, label in FRUIT]
     return "\n".join(lines) + "\n"
 
 
@@ -58,7 +60,9 @@ def answers_for(questions: int, who: int) -> list[str]:
     ]
 
 
-async def run(participants: int, questions: int, concurrency: int, folder: Path) -> dict[str, float]:
+async def run(
+    participants: int, questions: int, concurrency: int, folder: Path
+) -> dict[str, float]:
     database = folder / "bench.db"
     storage = await SqliteStorage.open(database, utc_now())
     source = survey_yaml(questions)
@@ -124,7 +128,9 @@ def main(argv: list[str] | None = None) -> None:
             f" {args.concurrency} at once, database in {folder}",
             file=sys.stderr,
         )
-        figures = asyncio.run(run(args.participants, args.questions, args.concurrency, Path(folder)))
+        figures = asyncio.run(
+            run(args.participants, args.questions, args.concurrency, Path(folder))
+        )
     print(json.dumps(figures))
     sys.stdout.flush()
 

@@ -6,12 +6,15 @@ list of open surveys is re-read when the database changes.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
 from conversations.engine import EngineContext, OpenSurvey
 from conversations.safeguarding import RiskPhrases
-from conversations.survey_loader import parse_survey
+from conversations.survey_loader import SurveyInvalid, parse_survey
 from storage.protocol import Storage
+
+log = logging.getLogger(__name__)
 
 
 class SurveyCatalogue:
@@ -26,7 +29,12 @@ class SurveyCatalogue:
         for row in await self._storage.list_surveys():
             if row.status != "open":
                 continue
-            found = self._remember(row.slug, row.version, row.source)
+            try:
+                found = self._remember(row.slug, row.version, row.source)
+            except SurveyInvalid as exc:
+                # Stored under older rules: one unreadable survey must not stop the others.
+                log.warning("survey %s v%s cannot be read: %s", row.slug, row.version, exc)
+                continue
             open_surveys[row.slug] = found
             if found.survey.keyword:
                 keywords[found.survey.keyword.upper()] = row.slug
@@ -43,7 +51,12 @@ class SurveyCatalogue:
         if found is not None:
             return found
         row = await self._storage.get_survey(slug, version)
-        return None if row is None else self._remember(slug, version, row.source)
+        if row is None:
+            return None
+        try:
+            return self._remember(slug, version, row.source)
+        except SurveyInvalid:
+            return None  # the engine then treats it as closed
 
     @property
     def open_surveys(self) -> dict[str, OpenSurvey]:

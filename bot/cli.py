@@ -6,7 +6,7 @@ import asyncio
 import csv
 import json
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -50,7 +50,7 @@ def _settings() -> Settings:
         raise Failure(str(exc), 2) from None
 
 
-def _run(work: Callable[[Settings], Awaitable[T]]) -> T:
+def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
     settings = _settings()
     try:
         return asyncio.run(work(settings))
@@ -62,6 +62,10 @@ def _run(work: Callable[[Settings], Awaitable[T]]) -> T:
         ExportError,
     ) as exc:
         raise Failure(str(exc)) from None
+    except SurveyInvalid as exc:  # a stored survey the current rules no longer accept
+        more = len(exc.problems) - 1
+        extra = f" (and {more} more problem{'s' if more != 1 else ''})" if more > 0 else ""
+        raise Failure(f"stored survey cannot be read: {exc.problems[0]}{extra}") from None
 
 
 # --- demo ----------------------------------------------------------------------------------
@@ -99,8 +103,9 @@ async def _demo_survey(storage: Any, survey: str | None) -> str | None:
     if Path(survey).is_file():
         try:
             loaded, _version, _changed = await survey_admin.add_survey_file(storage, survey)
-        except SurveyInvalid as exc:
-            raise Failure(str(exc)) from None
+        except SurveyInvalid as exc:  # as `survey validate` shows them: FILE:LINE: ...
+            print(str(exc), file=sys.stderr)
+            raise typer.Exit(1) from None
         await survey_admin.set_status(storage, loaded.slug, "open")
         return loaded.slug
     slug = survey.strip().lower()
@@ -165,8 +170,11 @@ def survey_list() -> None:
             rows = await storage.list_surveys()
         table = Table("slug", "title", "status", "responses", box=None)
         for row in rows:
-            survey = parse_survey(row.source, row.slug)
-            title = survey.local(survey.title, survey.default_language)
+            try:
+                survey = parse_survey(row.source, row.slug)
+                title = survey.local(survey.title, survey.default_language)
+            except SurveyInvalid:
+                title = "(cannot be read: check it with youthvoice survey validate)"
             table.add_row(row.slug, title, row.status, str(row.responses))
         if not rows:
             print("No surveys yet. Add one with: youthvoice survey add FILE")

@@ -33,7 +33,10 @@ def print_table(result: dict[str, Any], min_count: int, console: Console | None 
                 table.add_row(label, *(_shown(cells[c]) for c in by_labels))
             else:
                 table.add_row(label, _shown(count))
-        table.add_row("answered", _shown(entry["answered"]))
+        if breakdown:  # how many in each column answered, not the overall total
+            table.add_row("answered", *(_shown(breakdown["totals"][c]) for c in by_labels))
+        else:
+            table.add_row("answered", _shown(entry["answered"]))
         console.print(table)
         if "breakdown" in entry and breakdown is None:
             console.print(f"No breakdown: fewer than {min_count} responses in all.")

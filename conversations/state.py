@@ -7,8 +7,8 @@ conversation part round-trips through JSON for storage (`to_json` / `from_json`)
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 AnswerValue = str | tuple[str, ...]
 
@@ -34,7 +34,7 @@ class Conversation:
     hear_back: bool = False
 
     def moved(self, **changes: Any) -> Conversation:
-        return replace(self, **changes)
+        return _moved(self, changes)
 
     @property
     def consented(self) -> bool:
@@ -61,11 +61,27 @@ class ParticipantState:
     conversation: Conversation | None = None
 
     def moved(self, **changes: Any) -> ParticipantState:
-        return replace(self, **changes)
+        return _moved(self, changes)
 
     @property
     def is_new(self) -> bool:
         return self == ParticipantState()
+
+
+_T = TypeVar("_T", Conversation, ParticipantState)
+_set = object.__setattr__
+
+
+def _moved(value: _T, changes: dict[str, Any]) -> _T:
+    """`dataclasses.replace` for these slotted values, without its per-call introspection:
+    it runs several times for every message, so it is worth being quick."""
+    for name in changes:
+        if name not in value.__slots__:
+            raise TypeError(f"{type(value).__name__} has no field {name!r}")
+    new = object.__new__(type(value))
+    for name in value.__slots__:
+        _set(new, name, changes[name] if name in changes else getattr(value, name))
+    return new
 
 
 def session_to_json(state: ParticipantState) -> str:

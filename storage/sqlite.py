@@ -12,12 +12,13 @@ import asyncio
 import contextlib
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
+from conversations.events import ParticipantErased
 from storage.migrate import migrate
 from storage.protocol import StorageError
 from storage.records import (
@@ -30,13 +31,15 @@ from storage.records import (
 from storage.step_writes import ORDER, STATEMENTS, Writes, add_writes
 
 MAX_BATCH = 512
+# How soon after a conversation ends the WAL is checkpointed and emptied (see _forget).
+FORGET_AFTER_SECONDS = 1.0
 _SEP = "\x1f"
+BUSY_TIMEOUT_MS = 15000
 PRAGMAS = (
-    "PRAGMA journal_mode = WAL",
+    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",  # first: every later statement may wait
     "PRAGMA synchronous = FULL",
     "PRAGMA foreign_keys = ON",
     "PRAGMA secure_delete = ON",
-    "PRAGMA busy_timeout = 15000",
     "PRAGMA cache_size = -65536",
 )
 
@@ -54,6 +57,8 @@ class SqliteStorage:
         self._transaction_lock = asyncio.Lock()
         self._data_version: int | None = None
         self._surveys_changed = False
+        self._forget_due = False
+        self._forgot_at = 0.0
 
     @classmethod
     async def open(cls, path: str | Path, now: str) -> SqliteStorage:
@@ -63,12 +68,13 @@ class SqliteStorage:
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open database {path}: {exc}") from exc
         try:
-            for pragma in PRAGMAS:
-                await conn.execute(pragma)
-            await migrate(conn, now)
+            await _prepare(conn, now)
         except sqlite3.DatabaseError as exc:
             await conn.close()
             raise StorageError(f"cannot use database {path}: {exc}") from exc
+        except BaseException:
+            await conn.close()
+            raise
         storage = cls(conn, path)
         storage._writer = asyncio.get_running_loop().create_task(storage._write_loop())
         return storage
@@ -151,8 +157,17 @@ class SqliteStorage:
         return await future
 
     async def _write_loop(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
-            await self._wake.wait()
+            if self._forget_due:
+                delay = self._forgot_at + FORGET_AFTER_SECONDS - loop.time()
+                if delay <= 0 and not self._pending and not self._closing:
+                    await self._forget()
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), max(delay, 0.001))
+            else:
+                await self._wake.wait()
             self._wake.clear()
             while self._pending:
                 batch = self._pending[:MAX_BATCH]
@@ -186,6 +201,27 @@ class SqliteStorage:
                 raise
         return accepted
 
+    async def _forget(self) -> None:
+        """Empty the WAL file, whose old page images can still join a young person who has
+        finished to their response (secure_delete only clears the database file).
+
+        Never waits: while another process is reading, it is tried again later.
+        """
+        loop = asyncio.get_running_loop()
+        busy = True
+        async with self._transaction_lock:
+            try:
+                await self._conn.execute("PRAGMA busy_timeout = 0")
+                try:
+                    row = await self._one("PRAGMA wal_checkpoint(TRUNCATE)")
+                    busy = row is None or bool(row[0])
+                finally:
+                    await self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            except sqlite3.Error:
+                pass  # tried again later
+        self._forget_due = busy
+        self._forgot_at = loop.time()
+
     async def _write_steps(self, records: list[StepRecord]) -> list[bool]:
         keys = [(r.channel, r.message_id) for r in records if r.message_id is not None]
         seen = await self._already_seen(keys)
@@ -199,15 +235,17 @@ class SqliteStorage:
             seen.add(key)
             add_writes(record, writes)
             accepted.append(True)
+            if record.previous_response_id not in (None, record.response_id) or any(
+                isinstance(event, ParticipantErased) for event in record.events
+            ):
+                self._forget_due = True
         for name in ORDER:
             rows = writes.get(name)
             if rows:
                 await self._conn.executemany(STATEMENTS[name], rows)
         return accepted
 
-    async def _already_seen(
-        self, keys: list[tuple[str, str | None]]
-    ) -> set[tuple[str, str | None]]:
+    async def _already_seen(self, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str | None]]:
         found: set[tuple[str, str | None]] = set()
         for start in range(0, len(keys), 400):
             chunk = keys[start : start + 400]
@@ -282,6 +320,7 @@ class SqliteStorage:
                     (status, now, slug),
                 )
             )
+            self._forget_due = True
             # Conversations still open lose their link to their answers at once; each
             # young person is told the survey closed when they next write.
             statements.append(("UPDATE sessions SET response_id = NULL WHERE slug = ?", (slug,)))
@@ -382,3 +421,22 @@ def _fail(batch: list[tuple[StepRecord, asyncio.Future[bool]]], error: StorageEr
     for _, future in batch:
         if not future.done():
             future.set_exception(error)
+
+
+async def _prepare(conn: aiosqlite.Connection, now: str) -> None:
+    """Settings, WAL and migrations. When several processes open a new file at the same
+    moment, SQLite can report it locked at once, without waiting (busy_timeout), while
+    another switches it to WAL or creates the tables; so wait and try again here."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            for pragma in PRAGMAS:
+                await conn.execute(pragma)
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await migrate(conn, now)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or loop.time() > deadline:
+                raise
+            await asyncio.sleep(0.01)

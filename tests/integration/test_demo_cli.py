@@ -6,6 +6,7 @@ the bot would; then results, export and the survey commands are checked against 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import stat
@@ -14,7 +15,9 @@ from typing import Any
 
 import pytest
 
+from bot import survey_admin
 from bot.keys import KeyRing
+from storage.sqlite import SqliteStorage
 from tests.integration.helpers import (
     CONSENT_PROMPT,
     DB_NAME,
@@ -269,6 +272,10 @@ def test_results_by_a_choice_question(three: Path) -> None:
     assert all(q.get("by") is None for q in hidden["questions"])
     for output_format in ("table", "csv"):
         assert ok(run(three, "results", SLUG, "--by", "feel_safe", "--format", output_format))
+    table = ok(run(three, "results", SLUG, "--by", "area", "--min-count", "1"))
+    assert "North" in table and "I'd rather not say" in table
+    # In a breakdown, "answered" is per column: 2 in the north, 1 in the south.
+    assert re.search(r"answered\s+│\s+2\s+│\s+1\s+│\s+0\s+│", table), table
 
 
 @pytest.mark.parametrize("by", ["nope", "one_change", "what_matters"])
@@ -489,11 +496,15 @@ def test_every_problem_of_every_file_is_listed(tmp_path: Path) -> None:
     assert {p.split(":")[0] for p in problems} == {f"{name}.yaml" for name in BROKEN}
 
 
-def test_adding_a_broken_survey_stores_nothing(tmp_path: Path) -> None:
-    (tmp_path / "broken.yaml").write_text(BROKEN["duplicate_id"][0])
-    result = run(tmp_path, "survey", "add", "broken.yaml")
+@pytest.mark.parametrize("words", [["survey", "add"], ["demo", "--survey"]])
+def test_adding_a_broken_survey_stores_nothing(tmp_path: Path, words: list[str]) -> None:
+    broken = BROKEN["duplicate_id"][0].replace("title: Testing the tests\n", "")
+    (tmp_path / "broken.yaml").write_text(broken)
+    result = run(tmp_path, *words, "broken.yaml")
     assert result.returncode == 1
-    assert PROBLEM_LINE.match(result.stderr.strip())
+    assert result.stdout == ""
+    problems = result.stderr.strip().splitlines()
+    assert len(problems) == 2 and all(PROBLEM_LINE.match(line) for line in problems), problems
     assert "No surveys yet" in ok(run(tmp_path, "survey", "list"))
 
 
@@ -674,3 +685,23 @@ def test_the_key_file_is_made_once_beside_the_database(tmp_path: Path) -> None:
     assert key.read_bytes() == secret
     assert "hear about new surveys" in out.split("> no")[0]
     assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_stored_survey_that_no_longer_reads_breaks_nothing_else(tmp_path: Path) -> None:
+    """A survey stored under older rules, which this version would reject."""
+
+    async def store_unreadable() -> None:
+        storage = await SqliteStorage.open(tmp_path / DB_NAME, "2026-01-01T00:00:00+00:00")
+        try:
+            await survey_admin.ensure_samples_open(storage, only=SLUG)
+            await storage.add_survey("old-one", "spec_version: 1\nslug: [\n", "x" * 64, "now")
+            await storage.set_survey_status("old-one", "open", "now")
+        finally:
+            await storage.close()
+
+    asyncio.run(store_unreadable())
+    listed = ok(run(tmp_path, "survey", "list"))
+    assert re.search(r"old-one\s+\(cannot be read", listed), listed
+    assert "old-one" in one_error_line(run(tmp_path, "results", "old-one"), 1)
+    demo(tmp_path, better_services(), "--survey", SLUG)
+    assert results_json(tmp_path, "--min-count", "1")["completed"] == 1

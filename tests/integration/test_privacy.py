@@ -6,11 +6,15 @@ bytes are searched.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
+import pytest
+
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
+from storage import sqlite as sqlite_module
 from tests.integration.conftest import Person
 from tests.integration.helpers import (
     AREA_PROMPT,
@@ -63,6 +67,34 @@ def leaked(folder: Path, secrets: list[str]) -> list[str]:
     return found
 
 
+def pages_joining(folder: Path, pseudonym: bytes, response_id: str) -> list[str]:
+    """Pages of the database file, and frames of its WAL, holding both values at once."""
+    page = 4096
+    found = []
+    database = (folder / DB_NAME).read_bytes()
+    for start in range(0, len(database), page):
+        chunk = database[start : start + page]
+        if pseudonym in chunk and response_id.encode() in chunk:
+            found.append(f"database page {start // page + 1}")
+    wal = folder / f"{DB_NAME}-wal"
+    frames = wal.read_bytes() if wal.exists() else b""
+    for start in range(32, len(frames), 24 + page):
+        chunk = frames[start : start + 24 + page]
+        if pseudonym in chunk and response_id.encode() in chunk:
+            found.append(f"WAL frame at {start}")
+    return found
+
+
+async def no_pages_joining(folder: Path, pseudonym: bytes, response_id: str) -> list[str]:
+    """The WAL is emptied shortly after a conversation ends: wait (a little) for that."""
+    for _ in range(200):
+        found = pages_joining(folder, pseudonym, response_id)
+        if not found:
+            return found
+        await asyncio.sleep(0.025)
+    return found
+
+
 async def answer(person: Person, turns: list[Turn]) -> None:
     for turn in turns:
         reply = await person.say(turn.send)
@@ -97,8 +129,9 @@ def open_response_of(db: Path, person: Person) -> str:
 
 
 async def test_nothing_identifying_is_stored(
-    runtime: Runtime, settings: Settings, tmp_path: Path
+    runtime: Runtime, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(sqlite_module, "FORGET_AFTER_SECONDS", 0.0)
     db = tmp_path / DB_NAME
     finisher = Person(runtime, "telegram", TELEGRAM_ID)  # opts in to hear back
     anonymous = Person(runtime, "telegram", TELEGRAM_ID_2)  # finishes, asks for nothing
@@ -113,7 +146,10 @@ async def test_nothing_identifying_is_stored(
     turns = better_services(listened=5, matters="4")
     await answer(anonymous, turns[:6])
     anonymous_response = open_response_of(db, anonymous)
+    assert pages_joining(tmp_path, anonymous.pseudonym, anonymous_response)  # while answering
     await answer(anonymous, turns[6:])
+    # Finished: not even old page images in the WAL join them to their answers.
+    assert await no_pages_joining(tmp_path, anonymous.pseudonym, anonymous_response) == []
 
     assert CONSENT_PROMPT in await texter.say("services")  # the survey's keyword, by SMS
     await answer(texter, better_services(hear_back="yes")[:5])  # up to the area
@@ -183,8 +219,10 @@ async def test_nothing_identifying_is_stored(
         "SELECT 1 FROM sessions WHERE response_id IS NOT NULL AND pseudonym IN (?, ?)",
         [anonymous.pseudonym, finisher.pseudonym],
     )
-    # ...and the one who stopped mid-way keeps their answers, but no longer a link to them.
+    # The one who stopped mid-way has not finished: their answers so far are kept, and
+    # stay theirs (to carry on after START, or to DELETE).
     assert row_count(db, "SELECT count(*) FROM answers WHERE response_id = ?", texter_response)
+    assert open_response_of(db, texter) == texter_response
 
     # Responses carry a month, never a time; answers carry no time at all.
     months = rows(db, "SELECT month FROM responses")
@@ -202,8 +240,12 @@ async def test_nothing_identifying_is_stored(
     typed = [TYPED_PHONE, TYPED_EMAIL, TYPED_POSTCODE, "kim.jones"]
     assert leaked(tmp_path, secrets + typed) == []  # while running, WAL included
 
+    assert await no_pages_joining(tmp_path, anonymous.pseudonym, anonymous_response) == []
+    assert await no_pages_joining(tmp_path, deleter.pseudonym, deleter_response) == []
+
     await runtime.storage.close()
     assert leaked(tmp_path, secrets + typed) == []
+    assert pages_joining(tmp_path, anonymous.pseudonym, anonymous_response) == []
 
     # Back again after a restart: the finisher is not offered the survey they took.
     async with open_runtime(settings) as again:

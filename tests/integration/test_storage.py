@@ -158,10 +158,12 @@ async def test_migrations_are_recorded_and_applied_once(backend: Backend) -> Non
     assert await backend.migrations() == expected
 
 
-async def test_two_processes_opening_a_new_database_at_once(backend: Backend) -> None:
-    first, second = await asyncio.gather(backend.open(), backend.open())
-    await first.close()
-    await second.close()
+async def test_several_processes_opening_a_new_database_at_once(backend: Backend) -> None:
+    opened = await asyncio.gather(*(backend.open() for _ in range(4)), return_exceptions=True)
+    for storage in opened:
+        if not isinstance(storage, BaseException):
+            await storage.close()
+    assert [s for s in opened if isinstance(s, BaseException)] == []
     assert await backend.migrations() == [(m.version, m.name) for m in available_migrations()]
 
 
