@@ -35,7 +35,7 @@ from conversations.state import ParticipantState, session_from_json, session_to_
 from storage.protocol import Storage
 from storage.records import NewResponse, StepRecord, StoredParticipant
 
-CACHE_SIZE = 50_000
+CACHE_SIZE = 20_000
 EXTERNAL_CHECK_SECONDS = 0.5
 
 
