@@ -19,14 +19,21 @@ CHANNEL = "console"
 
 
 def render(reply: Reply) -> str:
-    """A reply as plain lines, options numbered the way the engine accepts them."""
+    """A reply as plain lines, options numbered the way the engine accepts them.
+
+    Scale points are shown as themselves ("0 Awful" ... "10"), not renumbered, because a
+    typed number on a scale means that point.
+    """
     lines = [reply.text]
+    is_scale = bool(reply.choices) and all(
+        c.label == c.value or c.label.startswith(f"{c.value} ") for c in reply.choices
+    )
     for number, choice in enumerate(reply.choices, start=1):
         if choice.value == "done":
             continue  # "Done" is a button; typed answers give all numbers at once
         tick = "[x] " if choice.value in reply.selected else ""
-        if choice.label == str(number) or choice.label.startswith(f"{number} "):
-            lines.append(f"  {tick}{choice.label}")  # a scale point already shows its number
+        if is_scale:
+            lines.append(f"  {tick}{choice.label}")
         else:
             lines.append(f"  {number}. {tick}{choice.label}")
     return "\n".join(lines)
