@@ -120,6 +120,14 @@ async def _demo_survey(storage: Any, survey: str | None) -> str | None:
     return slug
 
 
+@app.command()
+def serve() -> None:
+    """Run every configured channel, the HTTP server and the senders until SIGTERM/SIGINT."""
+    from bot.serve import serve as run_service
+
+    _run(run_service)
+
+
 # --- surveys -------------------------------------------------------------------------------
 @survey_app.command("validate")
 def survey_validate(

@@ -13,7 +13,7 @@ import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -33,7 +33,7 @@ from conversations.events import (
 from conversations.messages import Inbound, Reply
 from conversations.state import ParticipantState, session_from_json, session_to_json
 from storage.protocol import Storage
-from storage.records import NewResponse, StepRecord, StoredParticipant
+from storage.records import NewResponse, QueuedMessage, StepRecord, StoredParticipant
 
 CACHE_SIZE = 20_000
 EXTERNAL_CHECK_SECONDS = 0.5
@@ -71,9 +71,21 @@ class Dispatcher:
         await self.catalogue.refresh()
 
     async def handle(
-        self, channel: str, address: str, inbound: Inbound, message_id: str | None = None
+        self,
+        channel: str,
+        address: str,
+        inbound: Inbound,
+        message_id: str | None = None,
+        *,
+        queue: Callable[[tuple[Reply, ...]], list[str]] | None = None,
     ) -> tuple[Reply, ...]:
-        """Process one message; returns the replies to send (none for a duplicate)."""
+        """Process one message; returns the replies (none for a duplicate).
+
+        With `queue`, the replies are also made durable: `queue` renders them into the
+        channel's own message bodies, which are saved to the outbox in the same transaction
+        as the step, so a crash before sending loses nothing (the channel's sender sends
+        them). `message_id` is then required, to name them.
+        """
         pseudonym = self.keys.pseudonym(channel, address)
         async with self._locks.hold(pseudonym):
             await self._notice_changes_elsewhere()
@@ -85,6 +97,8 @@ class Dispatcher:
             now = self.clock()
             result = step(self.catalogue.context(now, current), known.state, inbound)
             record = self._record(pseudonym, channel, address, message_id, known, result, now)
+            if queue is not None:
+                record = self._with_queued(record, address, queue(result.replies))
             if not await self.storage.save_step(record):
                 return ()
             self._remember(pseudonym, _Known(result.state, record.response_id))
@@ -171,6 +185,22 @@ class Dispatcher:
             session_json=None if erased else session_to_json(state),
             now=moment.isoformat(timespec="seconds"),
         )
+
+    def _with_queued(self, record: StepRecord, address: str, bodies: list[str]) -> StepRecord:
+        if not bodies:
+            return record
+        if record.message_id is None:
+            raise ValueError("queued replies need the inbound message id to name them")
+        sealed = self.keys.seal(address, "address")
+        queued = tuple(
+            QueuedMessage(f"reply:{record.channel}:{record.message_id}:{n}", body, sealed)
+            for n, body in enumerate(bodies)
+        )
+        return replace(record, queued=queued)
+
+    def forget(self, pseudonym: bytes) -> None:
+        """Drop a participant from the cache after storage changed them behind our back."""
+        self._cache.pop(pseudonym, None)
 
     # --- the cache -------------------------------------------------------------------------
     def _remember(self, pseudonym: bytes, known: _Known) -> None:

@@ -51,6 +51,8 @@ class _Turn(Onboarding):
             self._keyword(self.keyword)
         elif self.inbound.start:
             self._start(self.inbound.start)
+        elif not self.text and self.button is None and not self.inbound.opened:
+            self._not_text()
         elif self.conversation is None:
             self._idle()
         else:
@@ -149,6 +151,14 @@ class _Turn(Onboarding):
             self._menu()
         else:
             self._in_survey_or_closed(lambda: self._skip_or_back(word))
+
+    def _not_text(self) -> None:
+        """A photo, sticker, voice note or location: we cannot read it, and keep none of it."""
+        self.send(self.say("only_text"))
+        if self.conversation is not None:
+            self._in_survey_or_closed(self._reprompt)
+        else:
+            self._menu()
 
     def _opened(self) -> None:
         if self.conversation is not None:

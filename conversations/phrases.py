@@ -167,6 +167,10 @@ _PHRASES: dict[str, tuple[str, str]] = {
         "Sorry, I didn't catch that. Please send a number from {min} to {max}.",
         "Sorry, I didn't get that. Please send a number from {min} to {max}.",
     ),
+    "only_text": (
+        "Sorry, I can only read text and buttons, so we haven't kept that.",
+        "Sorry, I can only read words and buttons.",
+    ),
     "unclear_text": (
         "Sorry, I can only read typed words.",
         "Sorry, I can only read typed words.",

@@ -23,6 +23,29 @@ class NewResponse:
 
 
 @dataclass(frozen=True, slots=True)
+class QueuedMessage:
+    """A message to send after the step is saved. `body` is the channel's own rendering
+    (JSON text); `address` is sealed. Lower `priority` goes first: replies before bulk."""
+
+    dedupe_key: str
+    body: str
+    address: bytes
+    purpose: str = "reply"
+    priority: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    chat_key: bytes | None
+    channel: str
+    purpose: str
+    body: str
+    address: bytes | None
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
 class StepRecord:
     """Everything one step changes, saved in one transaction before any reply is released.
 
@@ -45,6 +68,7 @@ class StepRecord:
     alert_details: tuple[bytes, ...] = ()
     session_json: str | None = None
     now: str = ""
+    queued: tuple[QueuedMessage, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

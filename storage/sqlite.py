@@ -28,6 +28,7 @@ from storage.records import (
     StoredParticipant,
     SurveyRow,
 )
+from storage.sqlite_outbox import OutboxQueries
 from storage.step_writes import ORDER, STATEMENTS, Writes, add_writes
 
 MAX_BATCH = 512
@@ -44,7 +45,7 @@ PRAGMAS = (
 )
 
 
-class SqliteStorage:
+class SqliteStorage(OutboxQueries):
     def __init__(self, conn: aiosqlite.Connection, path: str):
         self._conn = conn
         self.path = path
@@ -127,6 +128,10 @@ class SqliteStorage:
         # this storage (a dashboard in the same process) count too.
         changed, self._surveys_changed = changed or self._surveys_changed, False
         return changed
+
+    async def ping(self) -> bool:
+        """Whether the database answers."""
+        return await self._one("SELECT 1") is not None
 
     async def integrity_ok(self) -> bool:
         row = await self._one("PRAGMA integrity_check")

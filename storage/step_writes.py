@@ -103,6 +103,11 @@ STATEMENTS: dict[str, str] = {
         " AND NOT EXISTS (SELECT 1 FROM participations WHERE pseudonym = ?1)"
         " AND NOT EXISTS (SELECT 1 FROM sessions WHERE pseudonym = ?1)"
     ),
+    "queue": (
+        "INSERT OR IGNORE INTO outbox (dedupe_key, pseudonym, chat_key, channel, purpose,"
+        " priority, body, address, status, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)"
+    ),
     "seen": "INSERT INTO inbound_seen (channel, message_id, seen_on) VALUES (?, ?, ?)",
 }
 ORDER: tuple[str, ...] = tuple(STATEMENTS)
@@ -121,7 +126,17 @@ def add_writes(record: StepRecord, writes: Writes) -> None:
     if record.message_id is not None:
         writes["seen"].append((record.channel, record.message_id, record.now[:10]))
     _add_alerts(record, writes)
-    if any(isinstance(e, ParticipantErased) for e in record.events):
+    erased = any(isinstance(e, ParticipantErased) for e in record.events)
+    # A reply to someone whose record goes in this very step must not hang off that record.
+    owner = None if erased or is_empty(record.state) else who
+    for message in record.queued:
+        writes["queue"].append(
+            (
+                message.dedupe_key, owner, who, record.channel, message.purpose,
+                message.priority, message.body, message.address, record.now,
+            )
+        )  # fmt: skip
+    if erased:
         for response_id in {record.previous_response_id, record.response_id} - {None}:
             writes["erase_answers"].append((response_id,))
             writes["erase_responses"].append((response_id,))

@@ -1911,3 +1911,20 @@ def test_a_childrens_survey_uses_simple_words_before_the_age_is_known() -> None:
     c.say(start="play")
     c.say("I want to kill myself")
     assert any("grown-up" in reply.text for reply in c.replies)
+
+
+def test_something_that_is_not_text_gets_a_kind_reply_and_the_question_again() -> None:
+    c = chat(channel="telegram")
+    begin(c, "parks", age="15")
+    asked = c.reply.text
+    text = c.say(None)
+    assert "only read text and buttons" in text
+    assert c.reply.text == asked
+    assert not c.of(AnswerRecorded)
+
+
+def test_something_that_is_not_text_when_idle_shows_what_is_open() -> None:
+    c = chat()
+    text = c.say(None)
+    assert "only read text and buttons" in text
+    assert c.reply.choices

@@ -1,0 +1,222 @@
+"""TelegramChannel: the bot young people message, by long polling or by webhook.
+
+Each update goes through the dispatcher (one at a time per chat, chats in parallel, a
+repeated update_id processed once). Replies are rendered for Telegram and saved to the
+outbox in the same transaction as the step; TelegramSender sends them. In polling mode an
+update is confirmed to Telegram only after its step is saved, so a crash means it comes
+again (and is recognised), never that it is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+
+from telegram import Bot, BotCommand, Update
+from telegram.error import Conflict, NetworkError, TelegramError, TimedOut
+from telegram.request import HTTPXRequest
+
+from bot.channels import telegram_render as render
+from bot.channels.telegram_inbound import CHANNEL, TelegramInbound, to_inbound
+from bot.channels.telegram_sender import TelegramSender
+from bot.dispatcher import Dispatcher
+from bot.settings import Settings
+from conversations.messages import Reply
+from storage.sqlite import SqliteStorage
+
+log = logging.getLogger(__name__)
+POLL_TIMEOUT = 25
+ALLOWED_UPDATES = ["message", "callback_query"]
+COMMANDS = (
+    ("start", "Start, or see what you can have your say on"),
+    ("help", "The words you can use"),
+    ("skip", "Skip this question"),
+    ("back", "Go back one question"),
+    ("stop", "No more messages from us"),
+    ("delete", "Delete what we hold about you"),
+)
+WEBHOOK_PATH = "/telegram/webhook"
+
+
+def make_bot(settings: Settings) -> Bot:
+    assert settings.telegram_bot_token is not None
+    base = settings.telegram_api_base_url
+    return Bot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=f"{base}/bot",
+        base_file_url=f"{base}/file/bot",
+        # Many chats at once: the library's default of one connection would serialise sends.
+        request=HTTPXRequest(connection_pool_size=64, read_timeout=15),
+        get_updates_request=HTTPXRequest(read_timeout=POLL_TIMEOUT + 10),
+    )
+
+
+class TelegramChannel:
+    def __init__(
+        self,
+        bot: Bot,
+        dispatcher: Dispatcher,
+        storage: SqliteStorage,
+        *,
+        rate_limit: float = 30.0,
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
+    ):
+        self.bot = bot
+        self.dispatcher = dispatcher
+        self.webhook_url = webhook_url
+        self.webhook_secret = webhook_secret
+        self.sender = TelegramSender(
+            bot, storage, dispatcher.keys, rate=rate_limit, on_unreachable=dispatcher.forget
+        )
+        self._stopping = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, dispatcher: Dispatcher, storage: SqliteStorage
+    ) -> TelegramChannel:
+        secret = settings.telegram_webhook_secret
+        return cls(
+            make_bot(settings),
+            dispatcher,
+            storage,
+            rate_limit=settings.telegram_rate_limit,
+            webhook_url=f"{settings.public_url}{WEBHOOK_PATH}" if secret else None,
+            webhook_secret=secret.get_secret_value() if secret else None,
+        )
+
+    @property
+    def uses_webhook(self) -> bool:
+        return self.webhook_url is not None
+
+    # --- life cycle ----------------------------------------------------------------------
+    async def start(self) -> None:
+        await self.bot.initialize()
+        await self.bot.set_my_commands([BotCommand(name, about) for name, about in COMMANDS])
+        if self.uses_webhook:
+            await self.bot.set_webhook(
+                self.webhook_url,  # type: ignore[arg-type]
+                secret_token=self.webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        else:
+            await self.bot.delete_webhook()
+            self._tasks.append(asyncio.create_task(self._poll()))
+        self._tasks.append(asyncio.create_task(self.sender.run()))
+
+    async def stop(self) -> None:
+        """Stop polling (an update being handled is finished) and sending; within seconds."""
+        self._stopping.set()
+        await self.sender.stop()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=5)
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        with contextlib.suppress(TelegramError, RuntimeError):
+            await self.bot.shutdown()
+
+    # --- receiving -------------------------------------------------------------------------
+    async def _poll(self) -> None:
+        offset: int | None = None
+        failures = 0
+        while not self._stopping.is_set():
+            fetch = asyncio.create_task(
+                self.bot.get_updates(
+                    offset=offset, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES
+                )
+            )
+            stopping = asyncio.create_task(self._stopping.wait())
+            done, _ = await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if fetch not in done:
+                fetch.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await fetch
+                break
+            try:
+                updates = fetch.result()
+            except (TimedOut, NetworkError, Conflict) as exc:
+                failures += 1
+                log.warning("getUpdates failed (%s); trying again", exc)
+                await self._pause(min(30.0, 0.5 * 2**failures))
+                continue
+            failures = 0
+            if not updates:
+                continue
+            try:
+                await self.process(updates)
+            except Exception:
+                # Not confirmed: the same updates come again, and those already saved
+                # are recognised as duplicates.
+                log.exception("could not process updates; they will come again")
+                await self._pause(2.0)
+                continue
+            offset = updates[-1].update_id + 1
+        if offset is not None:  # confirm what was handled, so a restart does not see it again
+            with contextlib.suppress(TelegramError):
+                await self.bot.get_updates(offset=offset, timeout=0)
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
+    async def process(self, updates: Sequence[Update]) -> None:
+        """Handle updates: each chat's in order, different chats at the same time."""
+        by_chat: dict[str, list[TelegramInbound]] = defaultdict(list)
+        for update in updates:
+            found = to_inbound(update)
+            if found is not None:
+                by_chat[found.address].append(found)
+        await asyncio.gather(*(self._handle_chat(items) for items in by_chat.values()))
+
+    async def process_json(self, data: object) -> None:
+        """A webhook body (raises ValueError when it is not an update)."""
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            raise ValueError("not a Telegram update")
+        try:
+            update = Update.de_json(data, self.bot)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"not a Telegram update: {exc}") from None
+        if update is None:
+            raise ValueError("not a Telegram update")
+        await self.process([update])
+
+    async def _handle_chat(self, items: list[TelegramInbound]) -> None:
+        for item in items:
+            await self._handle(item)
+
+    async def _handle(self, item: TelegramInbound) -> None:
+        tapped = item.tapped
+
+        def queue(replies: tuple[Reply, ...]) -> list[str]:
+            bodies = []
+            replies_left = list(replies)
+            if tapped is not None and tapped.message_id is not None:
+                toggled = tapped.data.startswith(render.TOGGLE)
+                if toggled and len(replies) == 1 and replies[0].multi:
+                    # Ticking an option redraws the same question in place.
+                    bodies.append(render.edit_body(tapped.message_id, replies[0]))
+                    replies_left = []
+                else:
+                    bodies.append(
+                        render.chosen_body(
+                            tapped.message_id, tapped.text, tapped.markup, tapped.data
+                        )
+                    )
+            bodies += [render.send_body(reply) for reply in replies_left]
+            return [json.dumps(body, ensure_ascii=False) for body in bodies]
+
+        await self.dispatcher.handle(
+            CHANNEL, item.address, item.inbound, str(item.update_id), queue=queue
+        )
+        self.sender.wake()
+        if tapped is not None:
+            with contextlib.suppress(TelegramError):
+                await self.bot.answer_callback_query(tapped.callback_id)

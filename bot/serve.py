@@ -1,0 +1,95 @@
+"""`youthvoice serve`: every configured channel, the HTTP server and the senders, until
+SIGTERM or SIGINT; then a clean stop (work in hand finishes or stays queued) within 10 s."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Iterator
+
+import uvicorn
+
+from bot.channels.telegram_channel import TelegramChannel
+from bot.runtime import Runtime, open_runtime
+from bot.settings import Settings
+from bot.web.app import build_app
+
+log = logging.getLogger(__name__)
+STOP_WITHIN = 10.0
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: serve decides when to stop."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class Service:
+    """Everything `serve` runs, so tests can start and stop it in their own event loop."""
+
+    def __init__(self, runtime: Runtime):
+        self.runtime = runtime
+        settings = runtime.settings
+        self.telegram: TelegramChannel | None = None
+        if settings.telegram_bot_token is not None:
+            self.telegram = TelegramChannel.from_settings(
+                settings, runtime.dispatcher, runtime.storage
+            )
+        self.app = build_app(runtime.storage, self.telegram)
+        config = uvicorn.Config(
+            self.app,
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+        )
+        self.server = _Server(config)
+        self._server_task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._server_task = asyncio.create_task(self.server.serve())
+        while not self.server.started:
+            if self._server_task.done():
+                self._server_task.result()  # raises why it could not start
+                raise RuntimeError("the HTTP server stopped at once")
+            await asyncio.sleep(0.02)
+        if self.telegram is not None:
+            await self.telegram.start()
+
+    @property
+    def port(self) -> int:
+        servers = self.server.servers
+        if servers and servers[0].sockets:
+            return int(servers[0].sockets[0].getsockname()[1])
+        return self.runtime.settings.port
+
+    async def stop(self) -> None:
+        if self.telegram is not None:
+            await self.telegram.stop()
+        self.server.should_exit = True
+        if self._server_task is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server_task, timeout=STOP_WITHIN / 2)
+
+
+async def serve(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with open_runtime(settings) as runtime:
+        service = Service(runtime)
+        await service.start()
+        channels = "telegram" if service.telegram else "no messaging channel configured"
+        print(
+            f"youthvoice serving on http://{settings.host}:{service.port} ({channels});"
+            " stop with Ctrl-C",
+            flush=True,
+        )
+        await stop.wait()
+        await service.stop()

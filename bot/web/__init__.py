@@ -1,0 +1,1 @@
+"""The HTTP side of `serve`: provider webhooks, health, and (later) the dashboard."""

@@ -1,0 +1,97 @@
+"""The outbox's SQL for SqliteStorage: picking what is due, and recording what happened.
+
+One young person's messages go strictly in order: only the oldest unsent message for each
+chat is ever due. A sent or failed message keeps no address.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from storage.records import OutboxRow
+
+_DUE = (
+    "SELECT o.id, o.chat_key, o.channel, o.purpose, o.body, o.address, o.attempts FROM outbox o"
+    " WHERE o.channel = ? AND o.status = 'queued' AND (o.not_before IS NULL OR o.not_before <= ?)"
+    " AND o.id = (SELECT min(i.id) FROM outbox i"
+    "  WHERE i.chat_key = o.chat_key AND i.status = 'queued')"
+    " ORDER BY o.priority, o.id LIMIT ?"
+)
+
+
+class _Runs(Protocol):
+    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Any]: ...
+    async def _transaction(self, statements: Iterable[tuple[str, tuple[Any, ...]]]) -> None: ...
+
+
+class OutboxQueries:
+    """Mixed into SqliteStorage, whose connection and transactions it uses."""
+
+    async def due_messages(
+        self: _Runs, channel: str, now: str, limit: int = 200
+    ) -> list[OutboxRow]:
+        rows = await self._all(_DUE, (channel, now, limit))
+        return [OutboxRow(r[0], r[1], r[2], r[3], r[4], r[5], int(r[6])) for r in rows]
+
+    async def next_due_time(self: _Runs, channel: str) -> str | None:
+        rows = await self._all(
+            "SELECT min(not_before) FROM outbox WHERE channel = ? AND status = 'queued'",
+            (channel,),
+        )
+        return rows[0][0] if rows else None
+
+    async def mark_sent(self: _Runs, message_id: int, provider_id: str | None, now: str) -> None:
+        await self._transaction(
+            [
+                (
+                    "UPDATE outbox SET status = 'sent', provider_id = ?, sent_at = ?,"
+                    " attempts = attempts + 1, address = NULL, chat_key = NULL WHERE id = ?",
+                    (provider_id, now, message_id),
+                )
+            ]
+        )
+
+    async def mark_retry(self: _Runs, message_id: int, not_before: str, error: str) -> None:
+        await self._transaction(
+            [
+                (
+                    "UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ?"
+                    " WHERE id = ?",
+                    (not_before, error[:500], message_id),
+                )
+            ]
+        )
+
+    async def mark_failed(self: _Runs, message_id: int, error: str) -> None:
+        await self._transaction(
+            [
+                (
+                    "UPDATE outbox SET status = 'failed', attempts = attempts + 1,"
+                    " last_error = ?, address = NULL, chat_key = NULL WHERE id = ?",
+                    (error[:500], message_id),
+                )
+            ]
+        )
+
+    async def mark_unreachable(self: _Runs, chat_key: bytes) -> None:
+        """The young person blocked us: treat it as STOP, and forget how to reach them."""
+        await self._transaction(
+            [
+                ("UPDATE participants SET stopped = 1 WHERE pseudonym = ?", (chat_key,)),
+                ("DELETE FROM contacts WHERE pseudonym = ?", (chat_key,)),
+                ("UPDATE participations SET hear_back = 0 WHERE pseudonym = ?", (chat_key,)),
+                (
+                    "UPDATE outbox SET status = 'cancelled', address = NULL, chat_key = NULL"
+                    " WHERE chat_key = ? AND status = 'queued'",
+                    (chat_key,),
+                ),
+            ]
+        )
+
+    async def outbox_counts(self: _Runs, channel: str | None = None) -> dict[str, int]:
+        rows = await self._all(
+            "SELECT status, count(*) FROM outbox WHERE ?1 IS NULL OR channel = ?1 GROUP BY status",
+            (channel,),
+        )
+        return {status: int(count) for status, count in rows}
