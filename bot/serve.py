@@ -31,13 +31,13 @@ class _Server(uvicorn.Server):
 class Service:
     """Everything `serve` runs, so tests can start and stop it in their own event loop."""
 
-    def __init__(self, runtime: Runtime):
+    def __init__(self, runtime: Runtime, *, telegram_per_chat_rate: float = 1.0):
         self.runtime = runtime
         settings = runtime.settings
         self.telegram: TelegramChannel | None = None
         if settings.telegram_bot_token is not None:
             self.telegram = TelegramChannel.from_settings(
-                settings, runtime.dispatcher, runtime.storage
+                settings, runtime.dispatcher, runtime.storage, telegram_per_chat_rate
             )
         self.app = build_app(runtime.storage, self.telegram)
         config = uvicorn.Config(

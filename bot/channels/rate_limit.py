@@ -10,10 +10,16 @@ from collections.abc import Callable, Hashable
 
 class SlidingWindow:
     def __init__(
-        self, rate: float, window: float = 1.0, clock: Callable[[], float] = time.monotonic
+        self,
+        rate: float,
+        window: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        margin: float = 0.0,
     ):
+        """`margin` widens the window we count over, so messages that leave evenly but
+        arrive bunched (a busy moment on either side) still fit the provider's window."""
         self.limit = max(1, int(rate * window))
-        self.window = window
+        self.window = window + margin
         self.clock = clock
         self._times: deque[float] = deque()
         self._paused_until = 0.0

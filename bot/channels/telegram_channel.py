@@ -63,6 +63,7 @@ class TelegramChannel:
         storage: SqliteStorage,
         *,
         rate_limit: float = 30.0,
+        per_chat_rate: float = 1.0,
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
     ):
@@ -71,14 +72,23 @@ class TelegramChannel:
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret
         self.sender = TelegramSender(
-            bot, storage, dispatcher.keys, rate=rate_limit, on_unreachable=dispatcher.forget
+            bot,
+            storage,
+            dispatcher.keys,
+            rate=rate_limit,
+            per_chat_rate=per_chat_rate,
+            on_unreachable=dispatcher.forget,
         )
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, dispatcher: Dispatcher, storage: SqliteStorage
+        cls,
+        settings: Settings,
+        dispatcher: Dispatcher,
+        storage: SqliteStorage,
+        per_chat_rate: float = 1.0,
     ) -> TelegramChannel:
         secret = settings.telegram_webhook_secret
         return cls(
@@ -86,6 +96,7 @@ class TelegramChannel:
             dispatcher,
             storage,
             rate_limit=settings.telegram_rate_limit,
+            per_chat_rate=per_chat_rate,
             webhook_url=f"{settings.public_url}{WEBHOOK_PATH}" if secret else None,
             webhook_secret=secret.get_secret_value() if secret else None,
         )

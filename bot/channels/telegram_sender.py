@@ -31,6 +31,7 @@ CHANNEL = "telegram"
 MAX_ATTEMPTS = 6
 MAX_IN_FLIGHT = 64
 IDLE_WAIT = 1.0
+WINDOW_MARGIN = 0.1  # seconds; see SlidingWindow
 
 
 def _iso(moment: datetime) -> str:
@@ -56,12 +57,14 @@ class TelegramSender:
         self.bot = bot
         self.storage = storage
         self.keys = keys
-        self.limit = SlidingWindow(rate)
+        self.limit = SlidingWindow(rate, margin=WINDOW_MARGIN)
         self.per_chat = PerKeyWindows(per_chat_rate, per_chat_burst / per_chat_rate)
         self.on_unreachable = on_unreachable
         self._wake = asyncio.Event()
         self._stopping = False
         self._in_flight: dict[bytes, asyncio.Task[None]] = {}
+        # Messages finished since the due list was read: that list may still show them.
+        self._finished: set[int] = set()
 
     def wake(self) -> None:
         self._wake.set()
@@ -69,6 +72,7 @@ class TelegramSender:
     async def run(self) -> None:
         """Send until `stop()`; messages left unsent stay queued for next time."""
         while not self._stopping:
+            self._finished.clear()
             rows = await self.storage.due_messages(CHANNEL, _iso(datetime.now(UTC)))
             started = 0
             soonest = IDLE_WAIT
@@ -76,14 +80,17 @@ class TelegramSender:
                 if self._stopping or len(self._in_flight) >= MAX_IN_FLIGHT:
                     break
                 key = row.chat_key or b""
-                if key in self._in_flight:
+                if key in self._in_flight or row.id in self._finished:
                     continue
-                chat_wait = self.per_chat.ready_in(key)
+                # Tidying a tapped question is an edit, not a new message in the chat.
+                is_send = '"op": "send"' in row.body
+                chat_wait = self.per_chat.ready_in(key) if is_send else 0.0
                 if chat_wait > 0:
                     soonest = min(soonest, chat_wait)
                     continue
                 await self.limit.acquire()
-                self.per_chat.take(key)
+                if is_send:
+                    self.per_chat.take(key)
                 self._in_flight[key] = asyncio.create_task(self._send(row))
                 started += 1
             if started == 0:
@@ -106,6 +113,7 @@ class TelegramSender:
         except Exception:  # never let one message stop the sender
             log.exception("sending outbox message %s failed", row.id)
         finally:
+            self._finished.add(row.id)
             self._in_flight.pop(key, None)
             self.wake()
 

@@ -1,0 +1,135 @@
+"""A youthvoice `serve` (the same Service object) talking to the fake Telegram over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from textwrap import dedent
+
+from bot import survey_admin
+from bot.runtime import Runtime, open_runtime, open_storage
+from bot.serve import Service
+from bot.settings import load_settings
+from conversations.survey_loader import parse_survey
+from tests.fakes.telegram_api import FakeTelegram, SentMessage
+from tests.integration.helpers import DB_NAME, SETTING_PREFIXES
+
+SURVEY = dedent(
+    """\
+    spec_version: 1
+    slug: buses
+    title: Getting around
+    keyword: BUSES
+    ages: {min: 11, max: 25}
+    purpose: We want to know how you get around, so the council can plan bus routes.
+    audience: The council's transport team will read what you say.
+    feedback_by: 2027-06-30
+    questions:
+      - id: how
+        type: choice
+        text: How do you usually get to school or college?
+        options:
+          - {id: bus, label: Bus}
+          - {id: walk, label: Walk}
+          - {id: lift, label: Someone gives me a lift}
+      - id: problems
+        type: multi
+        text: What makes getting around hard?
+        options:
+          - {id: cost, label: It costs too much}
+          - {id: late, label: Buses are late}
+          - {id: unsafe, label: I don't feel safe}
+      - id: safe
+        type: scale
+        text: How safe do you feel on the bus?
+        min_label: Not safe
+        max_label: Very safe
+      - id: why
+        type: text
+        text: What would make you feel safer?
+        show_if: {question: safe, in: [1, 2]}
+      - id: night
+        type: yes_no
+        text: Do you travel after dark?
+      - id: idea
+        type: text
+        text: What one thing would you change?
+    """
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@asynccontextmanager
+async def serving(
+    fake: FakeTelegram,
+    tmp_path: Path,
+    *,
+    webhook: bool = False,
+    rate: float = 30.0,
+    per_chat_rate: float = 20.0,
+) -> AsyncIterator[tuple[Service, Runtime]]:
+    """`per_chat_rate` is raised from the real 1/s so conversations in tests run quickly;
+    the burst test keeps the real pace."""
+    for name in list(os.environ):
+        if name.startswith(SETTING_PREFIXES):
+            del os.environ[name]
+    port = free_port()
+    values = {
+        "YOUTHVOICE_DATABASE": str(tmp_path / DB_NAME),
+        "YOUTHVOICE_PORT": str(port),
+        "YOUTHVOICE_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "TELEGRAM_API_BASE_URL": fake.url,
+        "TELEGRAM_RATE_LIMIT": str(rate),
+    }
+    if webhook:
+        values["TELEGRAM_WEBHOOK_SECRET"] = "s3cret-token_for-tests"
+    settings = load_settings(**values)
+    async with open_storage(settings) as storage:
+        survey = parse_survey(SURVEY, "buses.yaml")
+        await survey_admin.add_survey_source(storage, survey, SURVEY)
+        await storage.set_survey_status("buses", "open", "2026-01-01T00:00:00+00:00")
+    async with open_runtime(settings) as runtime:
+        service = Service(runtime, telegram_per_chat_rate=per_chat_rate)
+        await service.start()
+        try:
+            yield service, runtime
+        finally:
+            await service.stop()
+
+
+class Chatter:
+    """One young person's Telegram chat with the bot, through the fake."""
+
+    def __init__(self, fake: FakeTelegram, chat_id: int):
+        self.fake = fake
+        self.chat_id = chat_id
+        self.seen = 0
+
+    def says(self, text: str) -> int:
+        return self.fake.user_says(self.chat_id, text, first_name="Zebedee", username="zeb_q")
+
+    async def replies(self, count: int = 1, timeout: float = 10) -> list[SentMessage]:
+        """Wait for the next `count` messages from the bot."""
+        messages = await self.fake.wait_for_messages(self.chat_id, self.seen + count, timeout)
+        new = messages[self.seen : self.seen + count]
+        self.seen += count
+        return new
+
+    async def say(self, text: str, count: int = 1) -> SentMessage:
+        self.says(text)
+        return (await self.replies(count))[-1]
+
+    async def tap(self, message: SentMessage, data: str, count: int = 1) -> SentMessage | None:
+        self.fake.user_taps(self.chat_id, message.message_id, data)
+        if count == 0:
+            return None
+        return (await self.replies(count))[-1]
