@@ -26,7 +26,7 @@ from bot.channels.telegram_sender import TelegramSender
 from bot.dispatcher import Dispatcher
 from bot.settings import Settings
 from conversations.messages import Reply
-from storage.sqlite import SqliteStorage
+from storage.protocol import Storage
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT = 25
@@ -60,7 +60,7 @@ class TelegramChannel:
         self,
         bot: Bot,
         dispatcher: Dispatcher,
-        storage: SqliteStorage,
+        storage: Storage,
         *,
         rate_limit: float = 30.0,
         per_chat_rate: float = 1.0,
@@ -87,7 +87,7 @@ class TelegramChannel:
         cls,
         settings: Settings,
         dispatcher: Dispatcher,
-        storage: SqliteStorage,
+        storage: Storage,
         per_chat_rate: float = 1.0,
     ) -> TelegramChannel:
         secret = settings.telegram_webhook_secret

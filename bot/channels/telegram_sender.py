@@ -23,8 +23,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.channels.rate_limit import PerKeyWindows, SlidingWindow
 from bot.keys import KeyRing
+from storage.protocol import Storage
 from storage.records import OutboxRow
-from storage.sqlite import SqliteStorage
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -46,7 +46,7 @@ class TelegramSender:
     def __init__(
         self,
         bot: Bot,
-        storage: SqliteStorage,
+        storage: Storage,
         keys: KeyRing,
         *,
         rate: float,

@@ -12,15 +12,14 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.channels.telegram_channel import WEBHOOK_PATH, TelegramChannel
-from storage.protocol import StorageError
-from storage.sqlite import SqliteStorage
+from storage.protocol import Storage, StorageError
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 1_000_000
 
 
-def build_app(storage: SqliteStorage, telegram: TelegramChannel | None = None) -> Starlette:
+def build_app(storage: Storage, telegram: TelegramChannel | None = None) -> Starlette:
     async def healthz(request: Request) -> Response:
         try:
             ok = await storage.ping()

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from conversations.state import ParticipantState, session_to_json
 from conversations.survey_loader import sample_survey_paths
 from storage.migrate import available_migrations, migrate
 from storage.protocol import Storage, StorageError
-from storage.records import StepRecord
+from storage.records import QueuedMessage, StepRecord
 from storage.sqlite import SqliteStorage
 from tests.integration.helpers import (
     CONSENT_PROMPT,
@@ -39,6 +39,8 @@ from tests.integration.helpers import (
 )
 
 NOW = "2026-11-23T10:00:00+00:00"
+LATER = "2026-11-23T10:00:05.000+00:00"
+LATER_STILL = "2026-11-23T10:01:00.000+00:00"
 SECRET = b"a test secret that is long enough to use for keys"
 
 
@@ -51,6 +53,7 @@ class Backend:
     migrations: Callable[[], Awaitable[list[tuple[int, str]]]]
     migrate_again: Callable[[], Awaitable[list[int]]]
     integrity_ok: Callable[[Any], Awaitable[bool]]
+    rows: Callable[[str], list[tuple[Any, ...]]]
 
 
 def sqlite_backend(folder: Path) -> Backend:
@@ -73,7 +76,11 @@ def sqlite_backend(folder: Path) -> Backend:
     async def integrity_ok(storage: SqliteStorage) -> bool:
         return await storage.integrity_ok()
 
-    return Backend("sqlite", open_, migrations, migrate_again, integrity_ok)
+    def query(sql: str) -> list[tuple[Any, ...]]:
+        with raw_db(path) as conn:
+            return list(conn.execute(sql))
+
+    return Backend("sqlite", open_, migrations, migrate_again, integrity_ok, query)
 
 
 BACKENDS = {"sqlite": sqlite_backend}
@@ -355,3 +362,59 @@ async def test_sample_surveys_through_the_admin_helpers(storage: Storage) -> Non
     assert added == sorted(added) and SLUG in added
     assert await survey_admin.ensure_samples_open(storage) == []
     assert {s.status for s in await storage.list_surveys()} == {"open"}
+
+
+# --- the outbox ----------------------------------------------------------------------------------
+def queued_step(pseudonym: bytes, message_id: str, *bodies: str) -> StepRecord:
+    queued = tuple(
+        QueuedMessage(f"reply:telegram:{message_id}:{n}", body, b"sealed-address")
+        for n, body in enumerate(bodies)
+    )
+    return replace(empty_step(pseudonym, message_id, "telegram"), queued=queued)
+
+
+async def test_only_the_oldest_unsent_message_of_each_chat_is_due(storage: Storage) -> None:
+    assert await storage.save_step(queued_step(b"a" * 32, "1", "a1", "a2"))
+    assert await storage.save_step(queued_step(b"b" * 32, "2", "b1"))
+    due = await storage.due_messages("telegram", LATER)
+    assert [row.body for row in due] == ["a1", "b1"]
+    assert all(row.address == b"sealed-address" for row in due)
+    first_a = due[0]
+    await storage.mark_retry(first_a.id, LATER_STILL, "429")
+    due = await storage.due_messages("telegram", LATER)
+    assert [row.body for row in due] == ["b1"]  # a2 waits behind a1
+    await storage.mark_sent(first_a.id, "42", LATER)
+    due = await storage.due_messages("telegram", LATER)
+    assert [row.body for row in due] == ["a2", "b1"]
+    assert await storage.outbox_counts("telegram") == {"queued": 2, "sent": 1}
+
+
+async def test_a_sent_or_failed_message_keeps_no_address(
+    storage: Storage, backend: Backend
+) -> None:
+    await storage.save_step(queued_step(b"a" * 32, "1", "a1", "a2"))
+    one, *_ = await storage.due_messages("telegram", LATER)
+    await storage.mark_sent(one.id, "1", LATER)
+    two, *_ = await storage.due_messages("telegram", LATER)
+    await storage.mark_failed(two.id, "Bad Request")
+    assert await storage.due_messages("telegram", LATER) == []
+    await storage.close()
+    assert backend.rows("SELECT count(*) FROM outbox WHERE address IS NOT NULL") == [(0,)]
+
+
+async def test_a_repeated_reply_key_is_queued_once(storage: Storage) -> None:
+    await storage.save_step(queued_step(b"a" * 32, "1", "first"))
+    again = replace(queued_step(b"a" * 32, "1", "first"), message_id="1b")
+    await storage.save_step(again)
+    assert [row.body for row in await storage.due_messages("telegram", LATER)] == ["first"]
+
+
+async def test_a_blocked_young_person_is_stopped_and_forgotten(storage: Storage) -> None:
+    who = b"c" * 32
+    step = queued_step(who, "1", "c1", "c2")
+    await storage.save_step(replace(step, state=ParticipantState(hear_about_new=True)))
+    await storage.mark_unreachable(who)
+    assert await storage.due_messages("telegram", LATER) == []
+    stored = await storage.load_participant(who)
+    assert stored is not None and stored.stopped
+    assert await storage.outbox_counts("telegram") == {"cancelled": 2}
