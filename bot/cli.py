@@ -123,9 +123,13 @@ async def _demo_survey(storage: Any, survey: str | None) -> str | None:
 @app.command()
 def serve() -> None:
     """Run every configured channel, the HTTP server and the senders until SIGTERM/SIGINT."""
+    from bot.serve import ServeError
     from bot.serve import serve as run_service
 
-    _run(run_service)
+    try:
+        _run(run_service)
+    except ServeError as exc:
+        raise Failure(str(exc), exc.code) from None
 
 
 # --- surveys -------------------------------------------------------------------------------

@@ -7,9 +7,11 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 from collections.abc import Iterator
 
 import uvicorn
+from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.channels.telegram_channel import TelegramChannel
 from bot.runtime import Runtime, open_runtime
@@ -26,6 +28,28 @@ class _Server(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+
+class ServeError(RuntimeError):
+    """Why serve cannot start, in one line; `code` 2 for a bad setting."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
 
 
 class Service:
@@ -50,23 +74,31 @@ class Service:
         )
         self.server = _Server(config)
         self._server_task: asyncio.Task[None] | None = None
+        self._socket: socket.socket
 
     async def start(self) -> None:
-        self._server_task = asyncio.create_task(self.server.serve())
+        settings = self.runtime.settings
+        self._socket = _listen(settings.host, settings.port)
+        self._server_task = asyncio.create_task(self.server.serve(sockets=[self._socket]))
         while not self.server.started:
             if self._server_task.done():
-                self._server_task.result()  # raises why it could not start
-                raise RuntimeError("the HTTP server stopped at once")
+                raise ServeError(f"the HTTP server on {settings.host}:{settings.port} stopped")
             await asyncio.sleep(0.02)
         if self.telegram is not None:
-            await self.telegram.start()
+            try:
+                await self.telegram.start()
+            except InvalidToken:
+                await self.stop()
+                message = "TELEGRAM_BOT_TOKEN: Telegram did not accept this token"
+                raise ServeError(message, 2) from None
+            except (NetworkError, TelegramError) as exc:
+                await self.stop()
+                where = settings.telegram_api_base_url
+                raise ServeError(f"cannot reach Telegram at {where}: {exc}") from None
 
     @property
     def port(self) -> int:
-        servers = self.server.servers
-        if servers and servers[0].sockets:
-            return int(servers[0].sockets[0].getsockname()[1])
-        return self.runtime.settings.port
+        return int(self._socket.getsockname()[1])
 
     async def stop(self) -> None:
         if self.telegram is not None:

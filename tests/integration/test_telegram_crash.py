@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.telegram_api import FakeTelegram
-from tests.integration.helpers import DB_NAME, clean_env, command, rows, run
+from tests.integration.helpers import DB_NAME, clean_env, command, one_error_line, rows, run
 from tests.integration.telegram_world import SURVEY, Chatter, free_port
 
 CHAT = 6612345678
@@ -89,3 +89,62 @@ async def test_a_reply_saved_before_a_crash_is_sent_after_the_restart(survey_fol
         assert "Traceback" not in err
     assert rows(database, "SELECT status, count(*) FROM outbox GROUP BY status") == [("sent", 3)]
     assert rows(database, "SELECT count(*) FROM outbox WHERE address IS NOT NULL") == [(0,)]
+
+
+def serve_once(
+    folder: Path, timeout: float = 30, **settings: str
+) -> subprocess.CompletedProcess[str]:
+    env = clean_env(folder / DB_NAME, PTB_TIMEDELTA="1", **settings)
+    return subprocess.run(
+        [*command(), "serve"],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_a_malformed_token_is_a_setting_error(tmp_path: Path) -> None:
+    result = serve_once(
+        tmp_path, TELEGRAM_BOT_TOKEN="not a token", YOUTHVOICE_PORT=str(free_port())
+    )
+    assert one_error_line(result, 2).startswith("youthvoice: TELEGRAM_BOT_TOKEN:")
+
+
+async def test_a_token_telegram_refuses_is_a_setting_error(tmp_path: Path) -> None:
+    async with FakeTelegram() as fake:
+        result = await asyncio.to_thread(
+            serve_once,
+            tmp_path,
+            TELEGRAM_BOT_TOKEN="999:WRONG-token",
+            TELEGRAM_API_BASE_URL=fake.url,
+            YOUTHVOICE_PORT=str(free_port()),
+        )
+    assert one_error_line(result, 2) == (
+        "youthvoice: TELEGRAM_BOT_TOKEN: Telegram did not accept this token"
+    )
+
+
+def test_telegram_out_of_reach_is_one_clear_line(tmp_path: Path) -> None:
+    result = serve_once(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN="123:ABC",
+        TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{free_port()}",
+        YOUTHVOICE_PORT=str(free_port()),
+    )
+    assert one_error_line(result, 1).startswith(
+        "youthvoice: cannot reach Telegram at http://127.0.0.1:"
+    )
+
+
+def test_a_port_in_use_is_one_clear_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        result = serve_once(tmp_path, YOUTHVOICE_PORT=str(port))
+    assert one_error_line(result, 1).startswith(f"youthvoice: cannot listen on 127.0.0.1:{port}")
