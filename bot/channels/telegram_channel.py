@@ -26,7 +26,7 @@ from bot.channels.telegram_sender import TelegramSender
 from bot.dispatcher import Dispatcher
 from bot.settings import Settings
 from conversations.messages import Reply
-from storage.protocol import Storage
+from storage.protocol import Storage, StorageError
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT = 25
@@ -201,7 +201,13 @@ class TelegramChannel:
 
     async def _handle_chat(self, items: list[TelegramInbound]) -> None:
         for item in items:
-            await self._handle(item)
+            try:
+                await self._handle(item)
+            except StorageError:
+                raise  # not saved: the update must come again
+            except Exception:
+                # A fault in handling one update must not block everything after it.
+                log.exception("could not handle update %s; skipped", item.update_id)
 
     async def _handle(self, item: TelegramInbound) -> None:
         tapped = item.tapped
