@@ -143,8 +143,9 @@ async def test_words_that_work_at_any_point(tmp_path: Path, mode: str) -> None:
     )
 
 
-async def test_a_deep_link_and_a_bare_start(tmp_path: Path) -> None:
-    async with FakeTelegram() as fake, serving(fake, tmp_path) as _:
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_deep_link_and_a_bare_start(tmp_path: Path, mode: str) -> None:
+    async with FakeTelegram() as fake, serving(fake, tmp_path, webhook=mode == "webhook") as _:
         me = Chatter(fake, CHAT)
         menu = await me.say("/start")
         assert ("Getting around", "buses") in menu.buttons
@@ -152,8 +153,10 @@ async def test_a_deep_link_and_a_bare_start(tmp_path: Path) -> None:
         assert notice is not None and "Getting around" in notice.text
 
 
-async def test_a_duplicate_update_is_handled_once(tmp_path: Path) -> None:
-    async with FakeTelegram() as fake, serving(fake, tmp_path) as (_s, runtime):
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_duplicate_update_is_handled_once(tmp_path: Path, mode: str) -> None:
+    webhook = mode == "webhook"
+    async with FakeTelegram() as fake, serving(fake, tmp_path, webhook=webhook) as (_s, runtime):
         me = Chatter(fake, CHAT)
         await consent_and_opt_ins(me)
         how = fake.messages_to(CHAT)[-1]
@@ -196,8 +199,12 @@ async def test_a_forged_or_missing_webhook_secret_is_refused(tmp_path: Path) -> 
     assert rows(tmp_path / DB_NAME, "SELECT count(*) FROM inbound_seen") == [(0,)]
 
 
-async def test_a_young_person_who_blocked_the_bot_is_treated_as_stopped(tmp_path: Path) -> None:
-    async with FakeTelegram() as fake, serving(fake, tmp_path) as (_s, runtime):
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_young_person_who_blocked_the_bot_is_treated_as_stopped(
+    tmp_path: Path, mode: str
+) -> None:
+    webhook = mode == "webhook"
+    async with FakeTelegram() as fake, serving(fake, tmp_path, webhook=webhook) as (_s, runtime):
         me = Chatter(fake, CHAT)
         await consent_and_opt_ins(me)  # said yes to hearing back: contact kept
         pseudonym = runtime.keys.pseudonym("telegram", str(CHAT))
@@ -221,11 +228,13 @@ async def test_a_young_person_who_blocked_the_bot_is_treated_as_stopped(tmp_path
         ) == [(0,)]
 
 
-async def test_a_429_storm_delays_but_delivers_everything_once_in_order(tmp_path: Path) -> None:
-    chats = [Chatter(FakeTelegram(), 0)]  # placeholder to keep type checkers calm
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_429_storm_delays_but_delivers_everything_once_in_order(
+    tmp_path: Path, mode: str
+) -> None:
     async with (
         FakeTelegram(rate_limit=4, tolerance=0) as fake,
-        serving(fake, tmp_path, rate=30) as _,
+        serving(fake, tmp_path, rate=30, webhook=mode == "webhook") as _,
     ):
         chats = [Chatter(fake, 1000 + n) for n in range(12)]
         for chatter in chats:
