@@ -16,6 +16,7 @@ real descriptions. The known differences are listed on `FakeTelegram`.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import copy
@@ -23,6 +24,7 @@ import html
 import itertools
 import json
 import re
+import signal
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
@@ -1153,3 +1155,166 @@ __all__ = [
     "UploadedFile",
     "WebhookInfo",
 ]
+
+
+# --- on its own, in another process ---------------------------------------------------------
+#     python -m tests.fakes.telegram_api --port 0 [--rate-limit R] [--per-chat-rate P]
+#         [--tolerance T] [--latency-ms L]
+# prints its URL as the first line of stdout and serves until SIGTERM or SIGINT. A driver in
+# another process plays the young people through the /_test/ routes (benchmarks/telegram.py).
+class _ListeningServer(LocalServer):
+    """A LocalServer on a chosen port (0: an ephemeral one)."""
+
+    def __init__(self, app: ASGIApp, port: int) -> None:
+        super().__init__(app)
+        self._server.config.port = port
+
+
+class StandaloneFakeTelegram(FakeTelegram):
+    """The fake with a few routes for a driver in another process:
+
+    - POST /_test/actions, a JSON list of {"chat_id", "say": text} and
+      {"chat_id", "message_id", "tap": callback_data}: the young people's messages and taps,
+      in order; answers {"update_ids": [...]};
+    - GET /_test/sent?after=N&timeout=S: the messages the bot sent after the first N (waiting
+      up to S seconds for one), as {"next": M, "messages": [{"chat_id", "message_id", "text",
+      "buttons": [callback_data, ...]}]};
+    - GET /_test/stats: how many messages, edits, answered taps, errors and 429s so far.
+
+    `latency` (seconds) delays every Bot API answer, as the way to Telegram and back would.
+    """
+
+    def __init__(self, *args: Any, port: int = 0, latency: float = 0.0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.port = port
+        self.latency = latency
+        self._sent_changed = asyncio.Event()
+
+    def _app(self) -> Starlette:
+        routes = [
+            Route("/_test/actions", self._test_actions, methods=["POST"]),
+            Route("/_test/sent", self._test_sent, methods=["GET"]),
+            Route("/_test/stats", self._test_stats, methods=["GET"]),
+        ]
+        return Starlette(routes=routes + super()._app().routes)
+
+    async def start(self) -> None:
+        # FakeTelegram.start, on self.port.
+        self._closing = False
+        self._server = _ListeningServer(self._app(), self.port)
+        await self._server.start()
+        self.url = self._server.url
+        self._http = httpx.AsyncClient(timeout=10)
+        self._webhook_task = asyncio.create_task(self._deliver_to_webhook())
+
+    async def stop(self) -> None:
+        self._closing = True
+        self._sent_changed.set()
+        await super().stop()
+
+    async def _endpoint(self, request: Request) -> Response:
+        if self.latency > 0:
+            await asyncio.sleep(self.latency)
+        return await super()._endpoint(request)
+
+    async def _api_sendMessage(self, params: _Params, request: Request) -> Any:
+        result = await super()._api_sendMessage(params, request)
+        self._sent_changed.set()
+        self._sent_changed = asyncio.Event()
+        return result
+
+    async def _test_actions(self, request: Request) -> Response:
+        try:
+            actions = json.loads(await request.body())
+            update_ids = []
+            for action in actions:
+                chat_id = int(action["chat_id"])
+                if "tap" in action:
+                    tap = str(action["tap"])
+                    update_ids.append(self.user_taps(chat_id, int(action["message_id"]), tap))
+                else:
+                    update_ids.append(self.user_says(chat_id, str(action["say"])))
+        except (ValueError, TypeError, KeyError) as exc:
+            return JSONResponse({"error": f"{type(exc).__name__}: {exc}"}, status_code=400)
+        return JSONResponse({"update_ids": update_ids})
+
+    async def _test_sent(self, request: Request) -> Response:
+        try:
+            after = max(0, int(request.query_params.get("after", "0")))
+            timeout = min(30.0, max(0.0, float(request.query_params.get("timeout", "0"))))
+        except ValueError:
+            return JSONResponse({"error": "after and timeout must be numbers"}, status_code=400)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while len(self.sent) <= after and not self._closing:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._sent_changed.wait(), remaining)
+        batch = self.sent[after : after + 1000]
+        messages = [
+            {
+                "chat_id": sent.chat_id,
+                "message_id": sent.message_id,
+                "text": sent.text,
+                "buttons": [data for _text, data in sent.buttons],
+            }
+            for sent in batch
+        ]
+        return JSONResponse({"next": after + len(batch), "messages": messages})
+
+    async def _test_stats(self, request: Request) -> Response:
+        return JSONResponse(
+            {
+                "sent": len(self.sent),
+                "edits": len(self.edits),
+                "answered_callbacks": len(self.answered_callbacks),
+                "rejected_429": self.rejected_429,
+                "errors": len(self.errors),
+                "last_errors": [list(error) for error in self.errors[-5:]],
+                "pending_updates": len(self._queue),
+            }
+        )
+
+
+async def _serve_until_stopped(fake: StandaloneFakeTelegram) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with fake:
+        print(fake.url, flush=True)
+        await stop.wait()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.fakes.telegram_api",
+        description="Serve the fake Telegram Bot API on 127.0.0.1 until SIGTERM or SIGINT; "
+        "prints its URL first.",
+    )
+    parser.add_argument("--port", type=int, default=0, help="0 (the default): any free port")
+    parser.add_argument("--token", default="123456:TEST-TOKEN")
+    parser.add_argument("--rate-limit", type=float, help="messages a second, all chats (none)")
+    parser.add_argument("--per-chat-rate", type=float, help="messages a second per chat (none)")
+    parser.add_argument("--tolerance", type=int, default=3, help="over a limit before a 429")
+    parser.add_argument("--latency-ms", type=float, default=0, help="delay every answer (0)")
+    args = parser.parse_args(argv)
+    if not 0 <= args.port <= 65535:
+        parser.error("--port must be 0 to 65535")
+    if args.latency_ms < 0:
+        parser.error("--latency-ms must be 0 or more")
+    fake = StandaloneFakeTelegram(
+        args.token,
+        rate_limit=args.rate_limit,
+        per_chat_rate=args.per_chat_rate,
+        tolerance=args.tolerance,
+        port=args.port,
+        latency=args.latency_ms / 1000,
+    )
+    asyncio.run(_serve_until_stopped(fake))
+
+
+if __name__ == "__main__":
+    main()
