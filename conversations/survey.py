@@ -20,9 +20,9 @@ from pydantic import (
     model_validator,
 )
 
+from conversations.survey_formats import RESERVED_KEYWORDS
 from conversations.survey_rules import (
     QUESTION_TYPES,
-    RESERVED_KEYWORDS,
     TEXT_FIELDS,
     LocalText,
     QuestionType,
