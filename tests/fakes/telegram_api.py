@@ -162,11 +162,11 @@ class LocalServer:
     Also handy for a test's own webhook receiver: `async with LocalServer(app) as server:`.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, port: int = 0) -> None:
         config = uvicorn.Config(
             app,
             host="127.0.0.1",
-            port=0,
+            port=port,
             http="h11",
             ws="none",
             lifespan="off",
@@ -458,6 +458,8 @@ class FakeTelegram:
     - callback queries do not expire, and tapping does not check that the button exists.
     """
 
+    port = 0  # 0: an ephemeral port; the stand-alone server sets its own
+
     def __init__(
         self,
         token: str = "123456:TEST-TOKEN",
@@ -545,7 +547,7 @@ class FakeTelegram:
     async def start(self) -> None:
         """Serve on 127.0.0.1 (an ephemeral port); returns once listening."""
         self._closing = False
-        self._server = LocalServer(self._app())
+        self._server = LocalServer(self._app(), self.port)
         await self._server.start()
         self.url = self._server.url
         self._http = httpx.AsyncClient(timeout=10)
@@ -1162,14 +1164,6 @@ __all__ = [
 #         [--tolerance T] [--latency-ms L]
 # prints its URL as the first line of stdout and serves until SIGTERM or SIGINT. A driver in
 # another process plays the young people through the /_test/ routes (benchmarks/telegram.py).
-class _ListeningServer(LocalServer):
-    """A LocalServer on a chosen port (0: an ephemeral one)."""
-
-    def __init__(self, app: ASGIApp, port: int) -> None:
-        super().__init__(app)
-        self._server.config.port = port
-
-
 class StandaloneFakeTelegram(FakeTelegram):
     """The fake with a few routes for a driver in another process:
 
@@ -1197,15 +1191,6 @@ class StandaloneFakeTelegram(FakeTelegram):
             Route("/_test/stats", self._test_stats, methods=["GET"]),
         ]
         return Starlette(routes=routes + super()._app().routes)
-
-    async def start(self) -> None:
-        # FakeTelegram.start, on self.port.
-        self._closing = False
-        self._server = _ListeningServer(self._app(), self.port)
-        await self._server.start()
-        self.url = self._server.url
-        self._http = httpx.AsyncClient(timeout=10)
-        self._webhook_task = asyncio.create_task(self._deliver_to_webhook())
 
     async def stop(self) -> None:
         self._closing = True
