@@ -35,12 +35,14 @@ from typing import Any
 import httpx
 
 from benchmarks.ptb_bot import SURVEY, Question, questions, steps
+from bot import event_loop
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:BENCH-TOKEN"
 SETTING_PREFIXES = ("YOUTHVOICE_", "TELEGRAM_", "TWILIO_", "SMS_")
 PROXIES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 READY_TIMEOUT = 60.0
+SHIPPED_PER_CHAT_RATE = 1.0  # what `youthvoice serve` sends to one chat, messages/s
 STOP_TIMEOUT = 15.0
 SETTLE_TIMEOUT = 10.0
 FIRST_CHAT = 700_000_000
@@ -103,11 +105,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of a process so far, from /proc."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
+def cpu_seconds(pid: int, task: int | None = None) -> float:
+    """User plus system CPU time of a process (or one of its threads) so far, from /proc."""
+    where = f"/proc/{pid}/task/{task}/stat" if task else f"/proc/{pid}/stat"
+    stat = Path(where).read_text()
     fields = stat[stat.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def main_thread_seconds(pid: int) -> float:
+    """CPU time of a process's first thread, which runs its event loop."""
+    return cpu_seconds(pid, pid)
 
 
 def tail(path: Path, lines: int = 15) -> str:
@@ -333,6 +341,7 @@ class Figures:
     seconds: float
     messages_per_s: float
     cpu_s_per_1000: float
+    loop_cpu_s_per_1000: float  # the bot's event-loop thread; the rest is its other threads
     fake_cpu_s_per_1000: float
     driver_cpu_s_per_1000: float
     p50_ms: float
@@ -368,11 +377,13 @@ async def measure(
 ) -> Figures:
     """Drive the young people through a running bot; its figures."""
     bot_before, fake_before = cpu_seconds(bot.pid), cpu_seconds(fake.process.pid)
+    loop_before = main_thread_seconds(bot.pid)
     driver_before = time.process_time()
     processes = {name: bot, "the fake Telegram": fake.process}
     result = await drive(name, fake.url, processes, options)
     stats = await settle(fake.url, options.participants * len(steps(options.questions)))
     bot_cpu = cpu_seconds(bot.pid) - bot_before
+    loop_cpu = main_thread_seconds(bot.pid) - loop_before
     fake_cpu = cpu_seconds(fake.process.pid) - fake_before
     driver_cpu = time.process_time() - driver_before
     if bot.poll() is not None:
@@ -390,6 +401,7 @@ async def measure(
         seconds=round(result.seconds, 2),
         messages_per_s=round(result.messages / result.seconds, 1),
         cpu_s_per_1000=round(bot_cpu * per_1000, 3),
+        loop_cpu_s_per_1000=round(loop_cpu * per_1000, 3),
         fake_cpu_s_per_1000=round(fake_cpu * per_1000, 3),
         driver_cpu_s_per_1000=round(driver_cpu * per_1000, 3),
         p50_ms=round(statistics.median(latencies) * 1000, 1),
@@ -426,7 +438,8 @@ async def run_youthvoice(folder: Path, options: argparse.Namespace) -> Figures:
             if done.returncode != 0:
                 raise RuntimeError(f"youthvoice {' '.join(words)} failed: {done.stderr.strip()}")
         command = [*youthvoice_command(), "serve"]
-        if options.youthvoice_per_chat_rate is not None:
+        if options.youthvoice_per_chat_rate != SHIPPED_PER_CHAT_RATE:
+            # There is no setting for the pace: the same Service, started with another one.
             command = [
                 sys.executable,
                 "-m",
@@ -547,18 +560,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--youthvoice-per-chat-rate",
         type=float,
-        help="run youthvoice's Service with this per-chat pace instead of `youthvoice serve`'s "
-        "1 message/s (there is no setting for it)",
+        default=SHIPPED_PER_CHAT_RATE * 1000,
+        help="youthvoice's pace per chat, messages/s (1000, so that it does not bind, like "
+        "--telegram-rate-limit; 1 runs `youthvoice serve` itself, with its shipped pace)",
     )
     parser.add_argument("--reply-timeout", type=float, default=60, help="seconds (60)")
     parser.add_argument("--serve-youthvoice", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_youthvoice is not None:
-        asyncio.run(serve_youthvoice(args.serve_youthvoice))
+        event_loop.run(serve_youthvoice(args.serve_youthvoice))
         return
     if min(args.participants, args.questions, args.concurrency) < 1:
         parser.error("--participants, --questions and --concurrency must be 1 or more")
-    if args.youthvoice_per_chat_rate is not None and args.youthvoice_per_chat_rate <= 0:
+    if args.youthvoice_per_chat_rate <= 0:
         parser.error("--youthvoice-per-chat-rate must be more than 0")
     with tempfile.TemporaryDirectory(prefix="youthvoice-bench-telegram-") as folder:
         print(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import json
 import sys
@@ -13,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 import click
 import typer
 
-from bot import survey_admin
+from bot import event_loop, survey_admin
 from bot.export import ExportError, export_survey
 from bot.keys import KeyFileError
 from bot.results import ResultsError, build_results, csv_rows, public_json
@@ -53,7 +52,7 @@ def _settings() -> Settings:
 def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
     settings = _settings()
     try:
-        return asyncio.run(work(settings))
+        return event_loop.run(work(settings))
     except (
         StorageError,
         KeyFileError,

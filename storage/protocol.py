@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Protocol
 
 from storage.records import (
@@ -60,6 +60,12 @@ class Storage(Protocol):
     # the outbox (messages wait here, in order per chat, until a channel's sender sends them)
     async def due_messages(self, channel: str, now: str, limit: int = 200) -> list[OutboxRow]:
         """The oldest unsent message of each chat on `channel` that is due by `now`."""
+        ...
+
+    async def due_messages_for(
+        self, channel: str, chat_keys: Collection[bytes], now: str
+    ) -> list[OutboxRow]:
+        """As `due_messages`, for these chats only (oldest first)."""
         ...
 
     async def mark_sent(self, message_id: int, provider_id: str | None, now: str) -> None: ...

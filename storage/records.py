@@ -43,6 +43,7 @@ class OutboxRow:
     body: str
     address: bytes | None
     attempts: int
+    priority: int = 0  # lower goes first: replies before bulk sends
 
 
 @dataclass(frozen=True, slots=True)

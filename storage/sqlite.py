@@ -28,7 +28,7 @@ from storage.records import (
     StoredParticipant,
     SurveyRow,
 )
-from storage.sqlite_outbox import OutboxQueries
+from storage.sqlite_outbox import OutboxQueries, Statements
 from storage.step_writes import ORDER, STATEMENTS, Writes, add_writes
 
 MAX_BATCH = 512
@@ -49,7 +49,7 @@ class SqliteStorage(OutboxQueries):
     def __init__(self, conn: aiosqlite.Connection, path: str):
         self._conn = conn
         self.path = path
-        self._pending: list[tuple[StepRecord, asyncio.Future[bool]]] = []
+        self._pending: list[tuple[StepRecord | Statements, asyncio.Future[bool]]] = []
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._closing = False
@@ -154,10 +154,15 @@ class SqliteStorage(OutboxQueries):
         return StoredParticipant(bool(row[0]), hear_new, row[2], row[3], row[4], taken)
 
     async def save_step(self, record: StepRecord) -> bool:
+        return await self._group_write(record)
+
+    async def _group_write(self, item: StepRecord | Statements) -> bool:
+        """Queue a step, or a few statements, for the next group commit; True once durable
+        (False for a step whose message id was seen before)."""
         if self._closing or self._writer is None:
             raise StorageError("could not save: the database is closed")
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._pending.append((record, future))
+        self._pending.append((item, future))
         self._wake.set()
         return await future
 
@@ -178,7 +183,7 @@ class SqliteStorage(OutboxQueries):
                 batch = self._pending[:MAX_BATCH]
                 del self._pending[:MAX_BATCH]
                 try:
-                    accepted = await self._write_batch([record for record, _ in batch])
+                    accepted = await self._write_batch([item for item, _ in batch])
                 except Exception as exc:  # report to every waiting step, keep the loop alive
                     _fail(batch, StorageError(f"could not save: {exc}"))
                     continue
@@ -193,18 +198,36 @@ class SqliteStorage(OutboxQueries):
             if self._closing:
                 return
 
-    async def _write_batch(self, records: list[StepRecord]) -> list[bool]:
+    async def _write_batch(self, items: list[StepRecord | Statements]) -> list[bool]:
         # Duplicates are looked for inside the write transaction, so another process
         # recording the same message id in between cannot make the whole batch fail.
         async with self._transaction_lock:
             await self._conn.execute("BEGIN IMMEDIATE")
             try:
-                accepted = await self._write_steps(records)
+                accepted: list[bool] = []
+                for group in _runs_of_the_same_kind(items):
+                    if isinstance(group[0], StepRecord):
+                        accepted += await self._write_steps(group)  # type: ignore[arg-type]
+                    else:
+                        await self._write_statements(group)  # type: ignore[arg-type]
+                        accepted += [True] * len(group)
                 await self._conn.execute("COMMIT")
             except BaseException:
                 await self._rollback()
                 raise
         return accepted
+
+    async def _write_statements(self, groups: list[Statements]) -> None:
+        """In order; a run of the same statement goes to SQLite in one call."""
+        statements = [statement for group in groups for statement in group]
+        start = 0
+        while start < len(statements):
+            sql = statements[start][0]
+            end = start
+            while end < len(statements) and statements[end][0] == sql:
+                end += 1
+            await self._conn.executemany(sql, [params for _, params in statements[start:end]])
+            start = end
 
     async def _forget(self) -> None:
         """Empty the WAL file, whose old page images can still join a young person who has
@@ -422,7 +445,22 @@ class SqliteStorage(OutboxQueries):
         ]
 
 
-def _fail(batch: list[tuple[StepRecord, asyncio.Future[bool]]], error: StorageError) -> None:
+def _runs_of_the_same_kind(
+    items: list[StepRecord | Statements],
+) -> list[list[StepRecord | Statements]]:
+    """Steps and statement groups in order, consecutive ones of a kind together."""
+    runs: list[list[StepRecord | Statements]] = []
+    for item in items:
+        if runs and isinstance(item, StepRecord) == isinstance(runs[-1][0], StepRecord):
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return runs
+
+
+def _fail(
+    batch: list[tuple[StepRecord | Statements, asyncio.Future[bool]]], error: StorageError
+) -> None:
     for _, future in batch:
         if not future.done():
             future.set_exception(error)

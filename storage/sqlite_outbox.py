@@ -6,23 +6,42 @@ chat is ever due. A sent or failed message keeps no address.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any, Protocol
 
 from storage.records import OutboxRow
 
-_DUE = (
-    "SELECT o.id, o.chat_key, o.channel, o.purpose, o.body, o.address, o.attempts FROM outbox o"
-    " WHERE o.channel = ? AND o.status = 'queued' AND (o.not_before IS NULL OR o.not_before <= ?)"
+# Statements written together in one transaction (group-committed with conversation steps).
+Statements = tuple[tuple[str, tuple[Any, ...]], ...]
+
+_COLUMNS = "o.id, o.chat_key, o.channel, o.purpose, o.body, o.address, o.attempts, o.priority"
+_OLDEST_OF_ITS_CHAT = (
+    "o.channel = ? AND o.status = 'queued' AND (o.not_before IS NULL OR o.not_before <= ?)"
     " AND o.id = (SELECT min(i.id) FROM outbox i"
     "  WHERE i.chat_key = o.chat_key AND i.status = 'queued')"
-    " ORDER BY o.priority, o.id LIMIT ?"
 )
+_DUE = (
+    f"SELECT {_COLUMNS} FROM outbox o WHERE {_OLDEST_OF_ITS_CHAT} ORDER BY o.priority, o.id LIMIT ?"
+)
+_SENT = (
+    "UPDATE outbox SET status = 'sent', provider_id = ?, sent_at = ?,"
+    " attempts = attempts + 1, address = NULL, chat_key = NULL WHERE id = ?"
+)
+_RETRY = "UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ? WHERE id = ?"
+_FAILED = (
+    "UPDATE outbox SET status = 'failed', attempts = attempts + 1,"
+    " last_error = ?, address = NULL, chat_key = NULL WHERE id = ?"
+)
+_KEYS_AT_ONCE = 500  # well under SQLite's limit on parameters
+
+
+def _row(r: Any) -> OutboxRow:
+    return OutboxRow(r[0], r[1], r[2], r[3], r[4], r[5], int(r[6]), int(r[7]))
 
 
 class _Runs(Protocol):
     async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Any]: ...
-    async def _transaction(self, statements: Iterable[tuple[str, tuple[Any, ...]]]) -> None: ...
+    async def _group_write(self, item: Statements) -> bool: ...
 
 
 class OutboxQueries:
@@ -32,7 +51,24 @@ class OutboxQueries:
         self: _Runs, channel: str, now: str, limit: int = 200
     ) -> list[OutboxRow]:
         rows = await self._all(_DUE, (channel, now, limit))
-        return [OutboxRow(r[0], r[1], r[2], r[3], r[4], r[5], int(r[6])) for r in rows]
+        return [_row(r) for r in rows]
+
+    async def due_messages_for(
+        self: _Runs, channel: str, chat_keys: Collection[bytes], now: str
+    ) -> list[OutboxRow]:
+        keys = list(chat_keys)
+        found: list[OutboxRow] = []
+        for start in range(0, len(keys), _KEYS_AT_ONCE):
+            chunk = keys[start : start + _KEYS_AT_ONCE]
+            marks = ",".join("?" * len(chunk))
+            rows = await self._all(
+                f"SELECT {_COLUMNS} FROM outbox o WHERE o.chat_key IN ({marks})"
+                f" AND {_OLDEST_OF_ITS_CHAT}",
+                (*chunk, channel, now),
+            )
+            found += [_row(r) for r in rows]
+        found.sort(key=lambda row: row.id)
+        return found
 
     async def next_due_time(self: _Runs, channel: str) -> str | None:
         rows = await self._all(
@@ -42,42 +78,18 @@ class OutboxQueries:
         return rows[0][0] if rows else None
 
     async def mark_sent(self: _Runs, message_id: int, provider_id: str | None, now: str) -> None:
-        await self._transaction(
-            [
-                (
-                    "UPDATE outbox SET status = 'sent', provider_id = ?, sent_at = ?,"
-                    " attempts = attempts + 1, address = NULL, chat_key = NULL WHERE id = ?",
-                    (provider_id, now, message_id),
-                )
-            ]
-        )
+        await self._group_write(((_SENT, (provider_id, now, message_id)),))
 
     async def mark_retry(self: _Runs, message_id: int, not_before: str, error: str) -> None:
-        await self._transaction(
-            [
-                (
-                    "UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ?"
-                    " WHERE id = ?",
-                    (not_before, error[:500], message_id),
-                )
-            ]
-        )
+        await self._group_write(((_RETRY, (not_before, error[:500], message_id)),))
 
     async def mark_failed(self: _Runs, message_id: int, error: str) -> None:
-        await self._transaction(
-            [
-                (
-                    "UPDATE outbox SET status = 'failed', attempts = attempts + 1,"
-                    " last_error = ?, address = NULL, chat_key = NULL WHERE id = ?",
-                    (error[:500], message_id),
-                )
-            ]
-        )
+        await self._group_write(((_FAILED, (error[:500], message_id)),))
 
     async def mark_unreachable(self: _Runs, chat_key: bytes) -> None:
         """The young person blocked us: treat it as STOP, and forget how to reach them."""
-        await self._transaction(
-            [
+        await self._group_write(
+            (
                 ("UPDATE participants SET stopped = 1 WHERE pseudonym = ?", (chat_key,)),
                 ("DELETE FROM contacts WHERE pseudonym = ?", (chat_key,)),
                 ("UPDATE participations SET hear_back = 0 WHERE pseudonym = ?", (chat_key,)),
@@ -86,7 +98,7 @@ class OutboxQueries:
                     " WHERE chat_key = ? AND status = 'queued'",
                     (chat_key,),
                 ),
-            ]
+            )
         )
 
     async def outbox_counts(self: _Runs, channel: str | None = None) -> dict[str, int]:

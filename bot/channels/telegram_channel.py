@@ -18,11 +18,11 @@ from collections.abc import Sequence
 
 from telegram import Bot, BotCommand, Update
 from telegram.error import Conflict, NetworkError, TelegramError, TimedOut
-from telegram.request import HTTPXRequest
 
 from bot.channels import telegram_render as render
+from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_inbound import CHANNEL, TelegramInbound, to_inbound
-from bot.channels.telegram_sender import TelegramSender
+from bot.channels.telegram_sender import MAX_IN_FLIGHT, TelegramSender
 from bot.dispatcher import Dispatcher
 from bot.settings import Settings
 from conversations.messages import Reply
@@ -40,6 +40,7 @@ COMMANDS = (
     ("delete", "Delete what we hold about you"),
 )
 WEBHOOK_PATH = "/telegram/webhook"
+ANSWER_CONNECTIONS = 4  # for answering taps (answerCallbackQuery)
 
 
 def make_bot(settings: Settings) -> Bot:
@@ -49,9 +50,9 @@ def make_bot(settings: Settings) -> Bot:
         settings.telegram_bot_token.get_secret_value(),
         base_url=f"{base}/bot",
         base_file_url=f"{base}/file/bot",
-        # Many chats at once: the library's default of one connection would serialise sends.
-        request=HTTPXRequest(connection_pool_size=64, read_timeout=15),
-        get_updates_request=HTTPXRequest(read_timeout=POLL_TIMEOUT + 10),
+        # Room for the sender's calls in flight and for answering taps.
+        request=AiohttpRequest(connections=MAX_IN_FLIGHT + ANSWER_CONNECTIONS, read_timeout=15),
+        get_updates_request=AiohttpRequest(connections=1, read_timeout=POLL_TIMEOUT + 10),
     )
 
 
@@ -81,6 +82,9 @@ class TelegramChannel:
         )
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._answering: set[asyncio.Task[None]] = set()
+        # Taps are answered on a few connections, leaving the rest to the sender.
+        self._answer_slots = asyncio.Semaphore(ANSWER_CONNECTIONS)
 
     @classmethod
     def from_settings(
@@ -126,7 +130,9 @@ class TelegramChannel:
         await self.sender.stop()
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5)
-        for task in self._tasks:
+        if self._answering:
+            await asyncio.wait(self._answering, timeout=1)
+        for task in [*self._tasks, *self._answering]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
@@ -233,7 +239,18 @@ class TelegramChannel:
         await self.dispatcher.handle(
             CHANNEL, item.address, item.inbound, str(item.update_id), queue=queue
         )
-        self.sender.wake()
+        self.sender.wake(self.dispatcher.keys.pseudonym(CHANNEL, item.address))
         if tapped is not None:
+            self._answer_soon(tapped.callback_id)
+
+    def _answer_soon(self, callback_id: str) -> None:
+        """Tell Telegram the tap was seen (its spinner stops), without holding up the next
+        update: the reply itself is already saved and on its way."""
+        task = asyncio.create_task(self._answer(callback_id))
+        self._answering.add(task)
+        task.add_done_callback(self._answering.discard)
+
+    async def _answer(self, callback_id: str) -> None:
+        async with self._answer_slots:
             with contextlib.suppress(TelegramError):
-                await self.bot.answer_callback_query(tapped.callback_id)
+                await self.bot.answer_callback_query(callback_id)

@@ -389,6 +389,23 @@ async def test_only_the_oldest_unsent_message_of_each_chat_is_due(storage: Stora
     assert await storage.outbox_counts("telegram") == {"queued": 2, "sent": 1}
 
 
+async def test_due_messages_for_named_chats_only(storage: Storage) -> None:
+    a, b, c = b"a" * 32, b"b" * 32, b"c" * 32
+    assert await storage.save_step(queued_step(a, "1", "a1", "a2"))
+    assert await storage.save_step(queued_step(b, "2", "b1"))
+    assert await storage.save_step(queued_step(c, "3", "c1"))
+    due = await storage.due_messages_for("telegram", [c, a], LATER)
+    assert [row.body for row in due] == ["a1", "c1"]  # oldest first, one per chat
+    assert [row.priority for row in due] == [0, 0]  # replies go before bulk sends
+    await storage.mark_retry(due[0].id, LATER_STILL, "429")
+    assert [row.body for row in await storage.due_messages_for("telegram", [a], LATER)] == []
+    assert await storage.due_messages_for("sms", [a, b, c], LATER) == []
+    assert await storage.due_messages_for("telegram", [], LATER) == []
+    many = [bytes([n % 256, n // 256]) * 16 for n in range(1200)]  # more than one query's worth
+    due = await storage.due_messages_for("telegram", [*many, b], LATER)
+    assert [row.body for row in due] == ["b1"]
+
+
 async def test_a_sent_or_failed_message_keeps_no_address(
     storage: Storage, backend: Backend
 ) -> None:

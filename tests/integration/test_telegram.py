@@ -4,11 +4,16 @@ in long-polling and webhook modes."""
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import httpx
 import pytest
 
+from bot.channels import telegram_sender
+from bot.runtime import open_storage
+from conversations.state import ParticipantState, session_to_json
+from storage.records import QueuedMessage, StepRecord
 from tests.fakes.telegram_api import FakeTelegram
 from tests.integration.helpers import DB_NAME, rows
 from tests.integration.telegram_world import Chatter, serving
@@ -279,3 +284,31 @@ async def test_a_burst_from_200_chats_stays_within_30_messages_a_second(tmp_path
             texts = [m.text for m in fake.messages_to(chatter.chat_id)]
             assert len(texts) == 2, texts  # every reply exactly once
             assert "Getting around" in texts[0] and texts[1] == "How old are you?"  # in order
+
+
+async def test_a_message_queued_by_another_process_is_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sender is told about its own replies; it finds others by reading the queue."""
+    monkeypatch.setattr(telegram_sender, "SCAN_EVERY", 0.3)
+    async with FakeTelegram() as fake, serving(fake, tmp_path) as (_s, runtime):
+        pseudonym = runtime.keys.pseudonym("telegram", str(CHAT))
+        body = json.dumps({"op": "send", "text": "A message from elsewhere", "markup": None})
+        queued = QueuedMessage("elsewhere:1", body, runtime.keys.seal(str(CHAT), "address"))
+        state = ParticipantState(last_seen=1.0)
+        step = StepRecord(
+            pseudonym=pseudonym,
+            channel="telegram",
+            message_id="elsewhere-1",
+            state=state,
+            events=(),
+            previous_response_id=None,
+            response_id=None,
+            session_json=session_to_json(state),
+            now="2026-11-23T10:00:00+00:00",
+            queued=(queued,),
+        )
+        async with open_storage(runtime.settings) as elsewhere:
+            assert await elsewhere.save_step(step)
+        sent = await fake.wait_for_messages(CHAT, 1, timeout=10)
+        assert [m.text for m in sent] == ["A message from elsewhere"]
