@@ -18,6 +18,7 @@ from bot.keys import KeyFileError
 from bot.results import ResultsError, build_results, csv_rows, public_json
 from bot.runtime import open_runtime, open_storage
 from bot.settings import Settings, SettingsError, load_settings
+from conversations.survey import Survey
 from conversations.survey_loader import SurveyInvalid, load_survey
 from storage.protocol import StorageError
 
@@ -135,19 +136,47 @@ def serve() -> None:
 @survey_app.command("validate")
 def survey_validate(
     files: Annotated[list[Path], typer.Argument(help="Survey files to check.")],
+    channel: Annotated[
+        str | None,
+        typer.Option("--channel", help="sms: also list what each question costs by SMS."),
+    ] = None,
 ) -> None:
-    """Check survey files; prints FILE:LINE: field.path: message for each problem."""
+    """Check survey files; prints FILE:LINE: field.path: message for each problem.
+
+    A question that costs more than 2 SMS segments gets a warning on stderr, which does not
+    change the exit code.
+    """
+    if channel is not None and channel.lower() != "sms":
+        raise Failure(f"--channel can only be sms, not '{channel}'", 2)
     problems = 0
     for file in files:
         try:
-            load_survey(file)
+            survey = load_survey(file)
         except SurveyInvalid as exc:
             for problem in exc.problems:
                 print(problem)
             problems += len(exc.problems)
+            continue
+        _report_sms_cost(file, survey, listed=channel is not None)
     if problems:
         raise typer.Exit(1)
     print(f"{len(files)} survey file{'s' if len(files) != 1 else ''} OK")
+
+
+def _report_sms_cost(file: Path, survey: Survey, *, listed: bool) -> None:
+    """Warn about questions that cost too much by SMS; with `listed`, list every one."""
+    from bot import sms_cost
+
+    try:
+        lines = sms_cost.text_lines(file.read_text("utf-8-sig"))
+    except (OSError, UnicodeDecodeError):
+        lines = {}
+    for cost in sms_cost.question_costs(survey):
+        if listed:
+            print(sms_cost.report_line(str(file), cost))
+        if cost.count.segments > sms_cost.MAX_SEGMENTS:
+            line = lines.get(cost.index, 1)
+            print(sms_cost.warning_line(str(file), line, cost), file=sys.stderr)
 
 
 @survey_app.command("add")

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 import uvicorn
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
+from bot.channels.sms_channel import SmsChannel
+from bot.channels.sms_sender import SmsSender
 from bot.channels.telegram_channel import TelegramChannel
 from bot.runtime import Runtime, open_runtime
 from bot.settings import Settings
@@ -63,7 +65,12 @@ class Service:
             self.telegram = TelegramChannel.from_settings(
                 settings, runtime.dispatcher, runtime.storage, telegram_per_chat_rate
             )
-        self.app = build_app(runtime.storage, self.telegram)
+        self.sms: SmsChannel | None = None
+        self.sms_sender: SmsSender | None = None  # made at start, in the running loop
+        self._sms_task: asyncio.Task[None] | None = None
+        if settings.sms_enabled:
+            self.sms = SmsChannel.from_settings(settings, runtime.dispatcher, runtime.storage)
+        self.app = build_app(runtime.storage, self.telegram, self.sms)
         config = uvicorn.Config(
             self.app,
             host=settings.host,
@@ -95,6 +102,11 @@ class Service:
                 await self.stop()
                 where = settings.telegram_api_base_url
                 raise ServeError(f"cannot reach Telegram at {where}: {exc}") from None
+        if self.sms is not None:
+            runtime = self.runtime
+            self.sms_sender = SmsSender.from_settings(settings, runtime.storage, runtime.keys)
+            self.sms_sender.on_unreachable = runtime.dispatcher.forget
+            self._sms_task = asyncio.create_task(self.sms_sender.run())
 
     @property
     def port(self) -> int:
@@ -103,6 +115,13 @@ class Service:
     async def stop(self) -> None:
         if self.telegram is not None:
             await self.telegram.stop()
+        if self.sms_sender is not None:
+            await self.sms_sender.stop()
+            if self._sms_task is not None:
+                self._sms_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await self._sms_task
+            await self.sms_sender.close()
         self.server.should_exit = True
         if self._server_task is not None:
             with contextlib.suppress(Exception):
@@ -117,7 +136,8 @@ async def serve(settings: Settings) -> None:
     async with open_runtime(settings) as runtime:
         service = Service(runtime)
         await service.start()
-        channels = "telegram" if service.telegram else "no messaging channel configured"
+        names = [name for name, on in (("telegram", service.telegram), ("sms", service.sms)) if on]
+        channels = ", ".join(names) or "no messaging channel configured"
         print(
             f"youthvoice serving on http://{settings.host}:{service.port} ({channels});"
             " stop with Ctrl-C",

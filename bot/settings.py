@@ -11,13 +11,16 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _QUIET = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 _TELEGRAM_TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _URL = re.compile(r"^https?://[^\s/]+(/[^\s]*)?$")
+_ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
+_SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
+_PHONE = re.compile(r"^\+[1-9]\d{6,14}$|^\d{5,6}$")  # E.164, or a short code
 
 
 class SettingsError(ValueError):
@@ -79,6 +82,45 @@ class Settings(BaseSettings):
             raise ValueError("must be 1 to 256 letters, digits, _ or - (Telegram's rule)")
         return value
 
+    @field_validator("twilio_account_sid")
+    @classmethod
+    def _account_sid(cls, value: str | None) -> str | None:
+        if value is not None and not _ACCOUNT_SID.match(value):
+            raise ValueError("is not a Twilio account SID (AC followed by 32 hex digits)")
+        return value
+
+    @field_validator("twilio_messaging_service_sid")
+    @classmethod
+    def _service_sid(cls, value: str | None) -> str | None:
+        if value is not None and not _SERVICE_SID.match(value):
+            raise ValueError("is not a messaging service SID (MG followed by 32 hex digits)")
+        return value
+
+    @field_validator("twilio_from_number")
+    @classmethod
+    def _from_number(cls, value: str | None) -> str | None:
+        if value is not None and not _PHONE.match(value.replace(" ", "")):
+            raise ValueError("must be a phone number in E.164 form, like +447700900123")
+        return None if value is None else value.replace(" ", "")
+
+    @model_validator(mode="after")
+    def _sms_complete(self) -> Settings:
+        """SMS is on when both Twilio credentials are set; half a configuration is a mistake."""
+        sid, token = self.twilio_account_sid, self.twilio_auth_token
+        if sid and not token:
+            raise ValueError("TWILIO_AUTH_TOKEN: must be set with TWILIO_ACCOUNT_SID")
+        if token and not sid:
+            raise ValueError("TWILIO_ACCOUNT_SID: must be set with TWILIO_AUTH_TOKEN")
+        if sid and not (self.twilio_from_number or self.twilio_messaging_service_sid):
+            raise ValueError(
+                "TWILIO_FROM_NUMBER: set it (or TWILIO_MESSAGING_SERVICE_SID) to send SMS"
+            )
+        return self
+
+    @property
+    def sms_enabled(self) -> bool:
+        return self.twilio_account_sid is not None and self.twilio_auth_token is not None
+
     @field_validator("public_url", "telegram_api_base_url", "twilio_api_base_url")
     @classmethod
     def _url(cls, value: str) -> str:
@@ -116,8 +158,10 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
-        name = str(error["loc"][0]) if error["loc"] else "settings"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if not error["loc"]:  # a rule across settings names its variable itself
+            raise SettingsError(message) from None
+        name = str(error["loc"][0])
         field = Settings.model_fields.get(name)
         variable = field.alias if field and field.alias else name
-        message = str(error["msg"]).removeprefix("Value error, ")
         raise SettingsError(f"{variable}: {message}") from None

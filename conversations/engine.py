@@ -89,7 +89,9 @@ class _Turn(Onboarding):
     def _while_stopped(self) -> None:
         if self.state.confirming_delete:
             self._confirm_delete()
-        elif self.keyword == keywords.START or (self.inbound.start and not self.keyword):
+        elif keywords.restarts_when_stopped(self.text, self.channel) or (
+            self.inbound.start and not self.keyword
+        ):
             self.state = self.state.moved(stopped=False)
             self.emit(ParticipantRestarted())
             self.send(self.say("restarted"))

@@ -16,6 +16,9 @@ COMMANDS = frozenset({STOP, START, HELP, SKIP, BACK, DELETE})
 SMS_STOP_WORDS = frozenset({"stopall", "unsubscribe", "cancel", "end", "quit"})
 SMS_START_WORDS = frozenset({"unstop"})
 SMS_HELP_WORDS = frozenset({"info"})
+# Carriers also take YES as opting back in, but only from someone who has stopped: to
+# everyone else it is an answer.
+SMS_START_WHEN_STOPPED = frozenset({"yes"})
 
 _EDGE_PUNCTUATION = re.compile(r"^[\s/]+|[\s.!?,;:)]+$")
 _BOT_SUFFIX = re.compile(r"@\w+$")
@@ -41,3 +44,13 @@ def keyword_of(text: str | None, channel: str) -> str | None:
         if word in SMS_HELP_WORDS:
             return HELP
     return None
+
+
+def restarts_when_stopped(text: str | None, channel: str) -> bool:
+    """Whether a message from someone who sent STOP opts them back in (START, and on SMS
+    also YES)."""
+    if keyword_of(text, channel) == START:
+        return True
+    if channel != "sms" or not text:
+        return False
+    return _EDGE_PUNCTUATION.sub("", text.casefold()) in SMS_START_WHEN_STOPPED

@@ -149,6 +149,22 @@ _PHRASES: dict[str, tuple[str, str]] = {
         "You said: {answer}. Send a new answer, or SKIP to keep it.",
         "You said: {answer}. Send a new answer, or SKIP to keep it.",
     ),
+    # On SMS the options are spelled out in one short line, to fit one 160-character
+    # message where possible; {or_skip} is "sms_or_skip" or nothing when it is required.
+    "sms_options": ("Reply {options}{or_skip}", "Reply {options}{or_skip}"),
+    "sms_scale": ("Reply {low} to {high}{or_skip}", "Reply {low} to {high}{or_skip}"),
+    "sms_scale_plain": (
+        "Reply a number from {min} to {max}{or_skip}",
+        "Reply a number from {min} to {max}{or_skip}",
+    ),
+    "sms_yes_no": ("Reply YES or NO{or_skip}", "Reply YES or NO{or_skip}"),
+    "sms_multi": (
+        "Reply all that apply, like 1 3: {options}{or_skip}",
+        "Reply the ones you pick, like 1 3: {options}{or_skip}",
+    ),
+    "sms_picked": ("Picked so far: {numbers}", "Picked so far: {numbers}"),
+    "sms_hint_text": ("Reply with your answer{or_skip}.", "Send your answer{or_skip}."),
+    "sms_or_skip": (", or SKIP", ", or SKIP"),
     # What an answer can be; the question follows, with how to skip it.
     "unclear_pick": (
         "Sorry, I didn't catch that. Please pick one of the answers ({numbers}).",

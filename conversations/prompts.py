@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal, get_args
 
 from conversations import age_bands
 from conversations.languages import language_name
@@ -86,17 +89,68 @@ def question_reply(
     )
 
 
+HintKind = Literal["pick", "multi", "text"]
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerHint:
+    """What a question's hint is about: the kind of answer, the register (simple for
+    under-13s), and whether the question must be answered rather than skipped."""
+
+    kind: HintKind
+    simple: bool
+    required: bool
+
+
+def hint_kind(question: Question) -> HintKind:
+    if question.type == "multi":
+        return "multi"
+    if question.type == "text":
+        return "text"
+    return "pick"  # choice, scale and yes/no are all answered with one pick
+
+
 def answer_hint(question: Question, *, simple: bool, tapping: bool) -> str:
     """How to answer a question, and how to skip it (or that it needs an answer)."""
-    if question.type == "multi":
+    kind = hint_kind(question)
+    return _hint_words(AnswerHint(kind, simple, question.required), tapping=tapping)
+
+
+def _hint_words(hint: AnswerHint, *, tapping: bool) -> str:
+    if hint.kind == "multi":
         key = "hint_multi" if tapping else "hint_multi_typed"
-    elif question.type == "text":
+    elif hint.kind == "text":
         key = "hint_text"
     else:
         key = "hint_pick" if tapping else "hint_pick_typed"
-    if question.required:
-        return f"{say(key, simple, or_skip='')} {say('hint_required', simple)}"
-    return say(key, simple, or_skip=say("or_skip", simple))
+    if hint.required:
+        return f"{say(key, hint.simple, or_skip='')} {say('hint_required', hint.simple)}"
+    return say(key, hint.simple, or_skip=say("or_skip", hint.simple))
+
+
+@cache
+def _typed_hints() -> dict[str, AnswerHint]:
+    hints = (
+        AnswerHint(kind, simple, required)
+        for kind in get_args(HintKind)
+        for simple in (False, True)
+        for required in (False, True)
+    )
+    return {_hint_words(hint, tapping=False): hint for hint in hints}
+
+
+def split_typed_hint(text: str) -> tuple[str, AnswerHint | None]:
+    """A question reply's words without the typed-answer hint they end with, and that hint.
+
+    The engine says the same on every channel without buttons ("Send the number of your
+    answer, or send SKIP to skip this one."). SMS spells its options out in a line of its
+    own ("Reply 1 Every week, 2 ..."), so it says the rest more briefly, which takes
+    knowing which hint this was. Text that ends with no hint comes back as it is, with
+    None (such as "You said: ... Send a new answer" after BACK).
+    """
+    body, _, last = text.rpartition("\n")
+    hint = _typed_hints().get(last)
+    return (body, hint) if hint is not None and body else (text, None)
 
 
 def language_reply(survey: Survey) -> Reply:

@@ -75,6 +75,12 @@ class Storage(Protocol):
         """The young person blocked us: as STOP, and their contact details go."""
         ...
 
+    async def record_delivery(
+        self, channel: str, provider_id: str, status: str, error: str | None, now: str
+    ) -> bytes | None:
+        """A provider's delivery report; the pseudonym it went to, when known."""
+        ...
+
     async def outbox_counts(self, channel: str | None = None) -> dict[str, int]: ...
 
     # health

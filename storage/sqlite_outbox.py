@@ -32,6 +32,13 @@ _FAILED = (
     "UPDATE outbox SET status = 'failed', attempts = attempts + 1,"
     " last_error = ?, address = NULL, chat_key = NULL WHERE id = ?"
 )
+# A provider's words for what became of a message, as the outbox records them.
+_OUTCOMES = {
+    "delivered": "delivered",
+    "read": "delivered",
+    "undelivered": "failed",
+    "failed": "failed",
+}
 _KEYS_AT_ONCE = 500  # well under SQLite's limit on parameters
 
 
@@ -100,6 +107,48 @@ class OutboxQueries:
                 ),
             )
         )
+
+    async def record_delivery(
+        self: _Runs, channel: str, provider_id: str, status: str, error: str | None, now: str
+    ) -> bytes | None:
+        """A provider's report on a message it took (`status` as the provider names it).
+
+        Reports can come late and out of order: a message that is already delivered or
+        failed stays so. Returns the pseudonym of the young person it went to, if the message
+        is ours and they are still known.
+        """
+        found = await self._all(
+            "SELECT pseudonym FROM outbox WHERE channel = ? AND provider_id = ?",
+            (channel, provider_id),
+        )
+        if not found:
+            return None
+        outcome = _OUTCOMES.get(status)
+        statements: list[tuple[str, tuple[Any, ...]]] = [
+            (
+                "UPDATE outbox SET provider_status = ? WHERE channel = ? AND provider_id = ?",
+                (status, channel, provider_id),
+            )
+        ]
+        if outcome == "delivered":
+            statements.append(
+                (
+                    "UPDATE outbox SET status = 'delivered', delivered_at = ?"
+                    " WHERE channel = ? AND provider_id = ? AND status IN ('sending', 'sent')",
+                    (now, channel, provider_id),
+                )
+            )
+        elif outcome == "failed":
+            statements.append(
+                (
+                    "UPDATE outbox SET status = 'failed', last_error = ?"
+                    " WHERE channel = ? AND provider_id = ? AND status IN ('sending', 'sent')",
+                    (f"{status} {error or ''}".strip()[:500], channel, provider_id),
+                )
+            )
+        await self._group_write(tuple(statements))
+        owner: bytes | None = found[0][0]
+        return owner
 
     async def outbox_counts(self: _Runs, channel: str | None = None) -> dict[str, int]:
         rows = await self._all(

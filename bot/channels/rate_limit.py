@@ -28,26 +28,31 @@ class SlidingWindow:
         while self._times and now - self._times[0] >= self.window:
             self._times.popleft()
 
-    def ready_in(self) -> float:
-        """Seconds until one more send is allowed (0 when it is allowed now)."""
+    def ready_in(self, weight: int = 1) -> float:
+        """Seconds until a send of `weight` units (SMS segments) is allowed (0: now).
+
+        A send heavier than the whole limit waits for an empty window, then goes alone.
+        """
         now = self.clock()
         self._trim(now)
         wait = max(0.0, self._paused_until - now)
-        if len(self._times) >= self.limit:
-            wait = max(wait, self._times[0] + self.window - now)
+        over = len(self._times) + min(weight, self.limit) - self.limit
+        if over > 0:
+            wait = max(wait, self._times[over - 1] + self.window - now)
         return wait
 
-    def take(self) -> None:
-        self._times.append(self.clock())
+    def take(self, weight: int = 1) -> None:
+        moment = self.clock()
+        self._times.extend([moment] * weight)
 
     def pause(self, seconds: float) -> None:
         """The provider asked us to wait (HTTP 429)."""
         self._paused_until = max(self._paused_until, self.clock() + seconds)
 
-    async def acquire(self) -> None:
-        while (wait := self.ready_in()) > 0:
+    async def acquire(self, weight: int = 1) -> None:
+        while (wait := self.ready_in(weight)) > 0:
             await asyncio.sleep(wait)
-        self.take()
+        self.take(weight)
 
 
 class PerKeyWindows:

@@ -20,9 +20,10 @@ from telegram import Bot, BotCommand, Update
 from telegram.error import Conflict, NetworkError, TelegramError, TimedOut
 
 from bot.channels import telegram_render as render
+from bot.channels.outbox_sender import MAX_IN_FLIGHT
 from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_inbound import CHANNEL, TelegramInbound, to_inbound
-from bot.channels.telegram_sender import MAX_IN_FLIGHT, TelegramSender
+from bot.channels.telegram_sender import TelegramSender
 from bot.dispatcher import Dispatcher
 from bot.settings import Settings
 from conversations.messages import Reply

@@ -5,21 +5,27 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.channels.sms_channel import INBOUND_PATH, STATUS_PATH, BadRequest, SmsChannel
 from bot.channels.telegram_channel import WEBHOOK_PATH, TelegramChannel
 from storage.protocol import Storage, StorageError
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+TWILIO_SIGNATURE = "X-Twilio-Signature"
 MAX_BODY = 1_000_000
 
 
-def build_app(storage: Storage, telegram: TelegramChannel | None = None) -> Starlette:
+def build_app(
+    storage: Storage, telegram: TelegramChannel | None = None, sms: SmsChannel | None = None
+) -> Starlette:
     async def healthz(request: Request) -> Response:
         try:
             ok = await storage.ping()
@@ -53,4 +59,39 @@ def build_app(storage: Storage, telegram: TelegramChannel | None = None) -> Star
 
         routes.append(Route(WEBHOOK_PATH, telegram_webhook, methods=["POST"]))
 
+    if sms is not None:
+        routes += [
+            Route(INBOUND_PATH, _twilio_route(sms, INBOUND_PATH), methods=["POST"]),
+            Route(STATUS_PATH, _twilio_route(sms, STATUS_PATH), methods=["POST"]),
+        ]
+
     return Starlette(routes=routes)
+
+
+def _twilio_route(sms: SmsChannel, path: str) -> Callable[[Request], Awaitable[Response]]:
+    """A Twilio webhook: refused (403, nothing stored) unless Twilio signed it for our URL."""
+
+    async def route(request: Request) -> Response:
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return PlainTextResponse("too large", status_code=413)
+        try:  # Twilio always posts a form, application/x-www-form-urlencoded
+            params = dict(parse_qsl(body.decode(), keep_blank_values=True, strict_parsing=False))
+        except UnicodeDecodeError:
+            return PlainTextResponse("bad request", status_code=400)
+        signature = request.headers.get(TWILIO_SIGNATURE, "")
+        if not sms.signed(path, request.url.query, params, signature):
+            return PlainTextResponse("forbidden", status_code=403)
+        try:
+            if path == STATUS_PATH:
+                await sms.status(params)
+                return Response(status_code=204)
+            twiml = await sms.inbound(params)
+        except BadRequest as exc:
+            return PlainTextResponse(str(exc), status_code=400)
+        except StorageError:
+            log.exception("could not record a Twilio delivery report")
+            return PlainTextResponse("try again", status_code=503)
+        return Response(twiml, media_type="application/xml")
+
+    return route

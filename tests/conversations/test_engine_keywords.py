@@ -42,7 +42,7 @@ def test_stop_in_any_form(word: str) -> None:
 def test_after_stop_ordinary_messages_get_no_reply_but_help_start_and_delete_work() -> None:
     c = at_question("safe")
     c.say("STOP")
-    for message in ("hello?", "3", "yes", "skip", "back", "PARKS"):
+    for message in ("hello?", "3", "no", "skip", "back", "PARKS"):  # (YES would opt back in)
         c.say(message)
         assert c.replies == () and c.events == (), message
     c.say(opened=True)
@@ -99,6 +99,31 @@ def test_carrier_stop_words_are_answers_elsewhere(channel: str) -> None:
     c.say("end")
     assert not c.of(ParticipantStopped)
     assert recorded(c) == [("idea", "end")]
+
+
+@pytest.mark.parametrize("word", ["YES", "yes", "Yes.", "UNSTOP", "start"])
+def test_yes_or_unstop_opts_back_in_after_stop_on_sms(word: str) -> None:
+    c = at_question("idea", channel="sms")
+    c.say("STOP")
+    c.say(word)
+    assert c.of(ParticipantRestarted) == [ParticipantRestarted()]
+    assert not c.state.stopped
+    assert not recorded(c)  # "yes" opted back in; it was not taken as an answer
+
+
+@pytest.mark.parametrize("channel", ["console", "telegram"])
+def test_yes_after_stop_is_not_start_elsewhere(channel: str) -> None:
+    c = at_question("idea", channel=channel)
+    c.say("STOP")
+    assert c.say("yes") == ""  # no reply: they asked for no more messages
+    assert c.state.stopped
+
+
+def test_yes_is_an_answer_on_sms_when_not_stopped() -> None:
+    c = at_question("visit", channel="sms")
+    c.say("yes")
+    assert not c.of(ParticipantRestarted)
+    assert not c.state.stopped
 
 
 @pytest.mark.parametrize("word", ["HELP", "help", "/help", "Help?"])

@@ -15,6 +15,7 @@ from bot.serve import Service
 from bot.settings import load_settings
 from conversations.survey_loader import parse_survey
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
+from tests.fakes.twilio_api import BOT_NUMBER, FakeTwilio
 from tests.integration.helpers import DB_NAME, SETTING_PREFIXES
 
 SURVEY = dedent(
@@ -69,15 +70,19 @@ def free_port() -> int:
 
 @asynccontextmanager
 async def serving(
-    fake: FakeTelegram,
+    fake: FakeTelegram | None,
     tmp_path: Path,
     *,
     webhook: bool = False,
     rate: float = 30.0,
     per_chat_rate: float = 20.0,
+    twilio: FakeTwilio | None = None,
+    sms_rate: float = 10.0,
 ) -> AsyncIterator[tuple[Service, Runtime]]:
-    """`per_chat_rate` is raised from the real 1/s so conversations in tests run quickly;
-    the burst test keeps the real pace."""
+    """Telegram through `fake` and SMS through `twilio`, each when given.
+
+    `per_chat_rate` is raised from the real 1/s so conversations in tests run quickly; the
+    burst test keeps the real pace."""
     for name in list(os.environ):
         if name.startswith(SETTING_PREFIXES):
             del os.environ[name]
@@ -86,12 +91,19 @@ async def serving(
         "YOUTHVOICE_DATABASE": str(tmp_path / DB_NAME),
         "YOUTHVOICE_PORT": str(port),
         "YOUTHVOICE_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "TELEGRAM_BOT_TOKEN": fake.token,
-        "TELEGRAM_API_BASE_URL": fake.url,
-        "TELEGRAM_RATE_LIMIT": str(rate),
     }
+    if fake is not None:
+        values["TELEGRAM_BOT_TOKEN"] = fake.token
+        values["TELEGRAM_API_BASE_URL"] = fake.url
+        values["TELEGRAM_RATE_LIMIT"] = str(rate)
     if webhook:
         values["TELEGRAM_WEBHOOK_SECRET"] = "s3cret-token_for-tests"
+    if twilio is not None:
+        values["TWILIO_ACCOUNT_SID"] = twilio.account_sid
+        values["TWILIO_AUTH_TOKEN"] = twilio.auth_token
+        values["TWILIO_FROM_NUMBER"] = BOT_NUMBER
+        values["TWILIO_API_BASE_URL"] = twilio.url
+        values["SMS_RATE_LIMIT"] = str(sms_rate)
     settings = load_settings(**values)
     async with open_storage(settings) as storage:
         survey = parse_survey(SURVEY, "buses.yaml")

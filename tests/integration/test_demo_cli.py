@@ -649,6 +649,9 @@ def test_a_mistyped_command_line_is_one_line(tmp_path: Path) -> None:
         ("YOUTHVOICE_QUIET_HOURS", "late"),
         ("YOUTHVOICE_SECRET_KEY", "short"),
         ("TELEGRAM_API_BASE_URL", "not a url"),
+        ("TWILIO_ACCOUNT_SID", "my-account"),
+        ("TWILIO_FROM_NUMBER", "07700 900"),
+        ("TWILIO_MESSAGING_SERVICE_SID", "MG123"),
     ],
 )
 def test_a_bad_setting_stops_with_one_line(tmp_path: Path, variable: str, value: str) -> None:
@@ -661,6 +664,26 @@ def test_a_bad_setting_stops_with_one_line(tmp_path: Path, variable: str, value:
     assert variable in line
     assert value not in line or variable != "YOUTHVOICE_SECRET_KEY"  # never echo a secret
     assert not (tmp_path / DB_NAME).exists()
+
+
+@pytest.mark.parametrize(
+    ("given", "named"),
+    [
+        ({"TWILIO_ACCOUNT_SID": "AC" + "0" * 32}, "TWILIO_AUTH_TOKEN"),
+        ({"TWILIO_AUTH_TOKEN": "s3cret-twilio-token"}, "TWILIO_ACCOUNT_SID"),
+        (
+            {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "s3cret-twilio-token"},
+            "TWILIO_FROM_NUMBER",
+        ),
+    ],
+)
+def test_half_an_sms_configuration_stops_with_one_line(
+    tmp_path: Path, given: dict[str, str], named: str
+) -> None:
+    result = run(tmp_path, "survey", "list", env=clean_env(tmp_path / DB_NAME, **given))
+    line = one_error_line(result, 2)
+    assert named in line
+    assert "s3cret-twilio-token" not in line
 
 
 def test_a_bad_setting_in_the_env_file(tmp_path: Path) -> None:

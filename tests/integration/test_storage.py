@@ -406,6 +406,32 @@ async def test_due_messages_for_named_chats_only(storage: Storage) -> None:
     assert [row.body for row in due] == ["b1"]
 
 
+async def test_delivery_reports_move_a_message_on_but_never_back(
+    storage: Storage, backend: Backend
+) -> None:
+    who = b"d" * 32
+    step = queued_step(who, "1", "d1", "d2")
+    step = replace(step, channel="sms", state=ParticipantState(hear_about_new=True))
+    assert await storage.save_step(step)
+    (one,) = await storage.due_messages("sms", LATER)  # d2 waits behind d1
+    await storage.mark_sent(one.id, "SM1", LATER)
+    assert await storage.record_delivery("sms", "SM1", "sent", None, LATER) == who
+    assert await storage.outbox_counts("sms") == {"sent": 1, "queued": 1}
+    await storage.record_delivery("sms", "SM1", "delivered", None, LATER)
+    await storage.record_delivery("sms", "SM1", "sent", None, LATER_STILL)  # late, stale
+    assert await storage.outbox_counts("sms") == {"delivered": 1, "queued": 1}
+    (second,) = await storage.due_messages("sms", LATER)
+    await storage.mark_sent(second.id, "SM2", LATER)
+    await storage.record_delivery("sms", "SM2", "undelivered", "30003", LATER)
+    assert await storage.outbox_counts("sms") == {"delivered": 1, "failed": 1}
+    assert await storage.record_delivery("sms", "SM-unknown", "delivered", None, LATER) is None
+    assert await storage.record_delivery("telegram", "SM1", "delivered", None, LATER) is None
+    await storage.close()
+    assert backend.rows(
+        "SELECT provider_status, last_error FROM outbox WHERE provider_id = 'SM2'"
+    ) == [("undelivered", "undelivered 30003")]
+
+
 async def test_a_sent_or_failed_message_keeps_no_address(
     storage: Storage, backend: Backend
 ) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.channels import telegram_sender
+from bot.channels import outbox_sender
 from bot.runtime import open_storage
 from conversations.state import ParticipantState, session_to_json
 from storage.records import QueuedMessage, StepRecord
@@ -290,7 +290,7 @@ async def test_a_message_queued_by_another_process_is_sent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The sender is told about its own replies; it finds others by reading the queue."""
-    monkeypatch.setattr(telegram_sender, "SCAN_EVERY", 0.3)
+    monkeypatch.setattr(outbox_sender, "SCAN_EVERY", 0.3)
     async with FakeTelegram() as fake, serving(fake, tmp_path) as (_s, runtime):
         pseudonym = runtime.keys.pseudonym("telegram", str(CHAT))
         body = json.dumps({"op": "send", "text": "A message from elsewhere", "markup": None})

@@ -1,0 +1,106 @@
+"""SmsChannel: the bot young people text, through Twilio.
+
+Twilio posts each incoming SMS to `POST /sms/inbound`; the reply goes back as TwiML in the
+same response, after the step is saved. Every request must carry a valid `X-Twilio-Signature`
+for `YOUTHVOICE_PUBLIC_URL` + the path (checked with twilio's own `RequestValidator`);
+anything else is refused before a thing is stored. A repeated `MessageSid` is processed once.
+Delivery reports for messages the bot started itself arrive at `POST /sms/status`.
+
+The phone number is the address: it only ever goes into the pseudonym and, for those who
+opted in, the sealed contact vault. It is never logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.channels import sms_render
+from bot.dispatcher import Dispatcher
+from bot.settings import Settings
+from conversations.messages import Inbound
+from storage.protocol import Storage, StorageError
+
+log = logging.getLogger(__name__)
+CHANNEL = "sms"
+INBOUND_PATH = "/sms/inbound"
+STATUS_PATH = "/sms/status"
+UNSUBSCRIBED = "21610"  # Twilio: the number has texted STOP to us
+MAX_BODY_CHARACTERS = 1600  # Twilio's own limit for one message
+TRY_AGAIN = (
+    "Sorry, something went wrong our end and we did not get that. "
+    "Please send it again in a few minutes."
+)
+
+
+class BadRequest(ValueError):
+    """A signed request without what Twilio always sends."""
+
+
+class SmsChannel:
+    def __init__(
+        self, dispatcher: Dispatcher, storage: Storage, *, auth_token: str, public_url: str
+    ):
+        self.dispatcher = dispatcher
+        self.storage = storage
+        self.public_url = public_url.rstrip("/")
+        self._validator = RequestValidator(auth_token)
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, dispatcher: Dispatcher, storage: Storage
+    ) -> SmsChannel:
+        assert settings.twilio_auth_token is not None
+        return cls(
+            dispatcher,
+            storage,
+            auth_token=settings.twilio_auth_token.get_secret_value(),
+            public_url=settings.public_url,
+        )
+
+    def signed(self, path: str, query: str, params: Mapping[str, str], signature: str) -> bool:
+        """Whether Twilio signed this request, for the URL Twilio was told to call."""
+        if not signature:
+            return False
+        url = f"{self.public_url}{path}" + (f"?{query}" if query else "")
+        return bool(self._validator.validate(url, dict(params), signature))
+
+    async def inbound(self, params: Mapping[str, str]) -> str:
+        """One incoming SMS; the TwiML to answer with."""
+        message_id = params.get("MessageSid") or params.get("SmsSid")
+        number = params.get("From")
+        if not message_id or not number:
+            raise BadRequest("MessageSid and From are required")
+        text = params.get("Body", "")[:MAX_BODY_CHARACTERS]
+        media = params.get("NumMedia", "0")
+        # A picture or other media with no words: the engine says it can only read text.
+        inbound = Inbound(
+            text=text if text.strip() or media in ("", "0") else None, channel=CHANNEL
+        )
+        response = MessagingResponse()
+        try:
+            replies = await self.dispatcher.handle(CHANNEL, number, inbound, message_id)
+        except StorageError:
+            log.exception("could not save an incoming SMS; the young person is asked to resend")
+            response.message(TRY_AGAIN)
+            return str(response)
+        for body in sms_render.render_all(replies):
+            response.message(body)
+        return str(response)
+
+    async def status(self, params: Mapping[str, str]) -> None:
+        """A delivery report for a message the bot sent through the REST API."""
+        message_id = params.get("MessageSid") or params.get("SmsSid")
+        status = params.get("MessageStatus") or params.get("SmsStatus")
+        if not message_id or not status:
+            raise BadRequest("MessageSid and MessageStatus are required")
+        error = params.get("ErrorCode") or None
+        now = datetime.now(UTC).isoformat(timespec="milliseconds")
+        owner = await self.storage.record_delivery(CHANNEL, message_id, status, error, now)
+        if error == UNSUBSCRIBED and owner is not None:
+            await self.storage.mark_unreachable(owner)
+            self.dispatcher.forget(owner)
