@@ -263,3 +263,19 @@ async def test_messages_keep_within_the_sms_rate(
             await fake.wait_for_messages(number, 1, timeout=15)
         assert fake.rejected_429 == 0
         assert json.dumps([m.body for m in fake.messages]).count("Hello") == 10
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("y", "yes"), ("Yes", "yes"), ("yeah", "yes"), ("n", "no"), ("NO", "no"), ("nope", "no")],
+)
+async def test_each_way_of_typing_yes_or_no(tmp_path: Path, typed: str, stored: str) -> None:
+    async with FakeTwilio() as fake, serving(None, tmp_path, twilio=fake) as (_s, runtime):
+        me = Texter(fake, inbound_url(runtime))
+        await consent_and_opt_ins(me)
+        await me.say("1")  # how
+        await me.say("SKIP")  # problems
+        night = await me.say("5")  # safe (no follow-up question at 5)
+        assert "Reply YES or NO" in night
+        assert "What one thing" in await me.say(typed)
+        assert (await runtime.storage.answer_counts("buses"))["night"] == {stored: 1}
