@@ -43,6 +43,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from tests.fakes.waiting import Waits
+
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
     "are exactly the same as a current content and reply markup of the message"
@@ -438,7 +440,7 @@ class _Queued:
         return int(self.update["update_id"])
 
 
-class FakeTelegram:
+class FakeTelegram(Waits):
     """A Telegram Bot API server for tests.
 
     Differences from the real Bot API a test should know:
@@ -674,16 +676,6 @@ class FakeTelegram:
     def message(self, chat_id: int, message_id: int) -> dict[str, Any]:
         """A message as it is now (after edits), shaped like the Bot API's Message."""
         return copy.deepcopy(self._messages[(chat_id, message_id)])
-
-    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 10) -> None:
-        """Wait until predicate() is true; TimeoutError after `timeout` seconds."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while not predicate():
-            if loop.time() >= deadline:
-                name = getattr(predicate, "__qualname__", repr(predicate))
-                raise TimeoutError(f"{name} was still false after {timeout}s{self._summary()}")
-            await asyncio.sleep(0.005)
 
     async def wait_for_messages(
         self, chat_id: int, count: int, timeout: float = 10

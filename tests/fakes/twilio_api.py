@@ -50,6 +50,7 @@ from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 
 from tests.fakes.telegram_api import LocalServer
+from tests.fakes.waiting import Waits
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
@@ -179,7 +180,7 @@ def _not_found(path: str) -> TwilioError:
 
 
 # --- the fake ---------------------------------------------------------------------------------
-class FakeTwilio:
+class FakeTwilio(Waits):
     """A Twilio Messaging API server for tests.
 
     Differences from the real Twilio a test should know:
@@ -392,16 +393,6 @@ class FakeTwilio:
     def pending_callbacks(self) -> int:
         """Messages whose status has still to move on (their callbacks still to come)."""
         return len(self._tasks)
-
-    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 10) -> None:
-        """Wait until predicate() is true; TimeoutError after `timeout` seconds."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while not predicate():
-            if loop.time() >= deadline:
-                name = getattr(predicate, "__qualname__", repr(predicate))
-                raise TimeoutError(f"{name} was still false after {timeout}s{self._summary()}")
-            await asyncio.sleep(0.005)
 
     async def wait_for_messages(
         self, number: str, count: int, timeout: float = 10

@@ -13,7 +13,9 @@ from bot import survey_admin
 from bot.runtime import Runtime, open_runtime, open_storage
 from bot.serve import Service
 from bot.settings import load_settings
+from conversations.state import ParticipantState, session_to_json
 from conversations.survey_loader import parse_survey
+from storage.records import QueuedMessage, StepRecord
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
 from tests.fakes.twilio_api import BOT_NUMBER, FakeTwilio
 from tests.integration.helpers import DB_NAME, SETTING_PREFIXES
@@ -116,6 +118,34 @@ async def serving(
             yield service, runtime
         finally:
             await service.stop()
+
+
+def queued_step(
+    runtime: Runtime,
+    channel: str,
+    address: str,
+    body: str,
+    key: str,
+    *,
+    purpose: str = "reply",
+    priority: int = 0,
+) -> StepRecord:
+    """A step that only queues one message, as another process (or, later, invitations and
+    follow-ups) would, without waking the running sender."""
+    state = ParticipantState(last_seen=1.0, hear_about_new=True)
+    sealed = runtime.keys.seal(address, "address")
+    return StepRecord(
+        pseudonym=runtime.keys.pseudonym(channel, address),
+        channel=channel,
+        message_id=f"queued-{key}",
+        state=state,
+        events=(),
+        previous_response_id=None,
+        response_id=None,
+        session_json=session_to_json(state),
+        now="2026-11-23T10:00:00+00:00",
+        queued=(QueuedMessage(f"{purpose}:{key}", body, sealed, purpose, priority),),
+    )
 
 
 class Chatter:

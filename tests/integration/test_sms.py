@@ -12,11 +12,10 @@ import pytest
 from bot.channels import outbox_sender
 from bot.channels.sms_text import count_segments
 from bot.runtime import Runtime
-from conversations.state import ParticipantState, session_to_json
-from storage.records import QueuedMessage, StepRecord
+from storage.records import StepRecord
 from tests.fakes.twilio_api import FakeTwilio, InboundResult
 from tests.integration.helpers import DB_NAME, rows
-from tests.integration.telegram_world import serving
+from tests.integration.telegram_world import queued_step, serving
 
 PHONE = "+447700900123"
 OTHER_PHONE = "+447700900456"
@@ -194,20 +193,7 @@ async def test_anything_but_a_keyword_lists_what_is_open(tmp_path: Path) -> None
 
 def queued_sms(runtime: Runtime, number: str, text: str, key: str) -> StepRecord:
     """A message the bot starts itself (as invitations and follow-ups will be)."""
-    sealed = runtime.keys.seal(number, "address")
-    state = ParticipantState(last_seen=1.0, hear_about_new=True)
-    return StepRecord(
-        pseudonym=runtime.keys.pseudonym("sms", number),
-        channel="sms",
-        message_id=f"test-{key}",
-        state=state,
-        events=(),
-        previous_response_id=None,
-        response_id=None,
-        session_json=session_to_json(state),
-        now="2026-11-23T10:00:00+00:00",
-        queued=(QueuedMessage(f"invite:{key}", text, sealed, purpose="invite", priority=10),),
-    )
+    return queued_step(runtime, "sms", number, text, key, purpose="invite", priority=10)
 
 
 async def test_a_proactive_message_goes_through_the_rest_api_and_is_reported_delivered(

@@ -12,11 +12,9 @@ import pytest
 
 from bot.channels import outbox_sender
 from bot.runtime import open_storage
-from conversations.state import ParticipantState, session_to_json
-from storage.records import QueuedMessage, StepRecord
 from tests.fakes.telegram_api import FakeTelegram
 from tests.integration.helpers import DB_NAME, rows
-from tests.integration.telegram_world import Chatter, serving
+from tests.integration.telegram_world import Chatter, queued_step, serving
 
 CHAT = 5512345678
 MODES = ["polling", "webhook"]
@@ -292,22 +290,8 @@ async def test_a_message_queued_by_another_process_is_sent(
     """The sender is told about its own replies; it finds others by reading the queue."""
     monkeypatch.setattr(outbox_sender, "SCAN_EVERY", 0.3)
     async with FakeTelegram() as fake, serving(fake, tmp_path) as (_s, runtime):
-        pseudonym = runtime.keys.pseudonym("telegram", str(CHAT))
         body = json.dumps({"op": "send", "text": "A message from elsewhere", "markup": None})
-        queued = QueuedMessage("elsewhere:1", body, runtime.keys.seal(str(CHAT), "address"))
-        state = ParticipantState(last_seen=1.0)
-        step = StepRecord(
-            pseudonym=pseudonym,
-            channel="telegram",
-            message_id="elsewhere-1",
-            state=state,
-            events=(),
-            previous_response_id=None,
-            response_id=None,
-            session_json=session_to_json(state),
-            now="2026-11-23T10:00:00+00:00",
-            queued=(queued,),
-        )
+        step = queued_step(runtime, "telegram", str(CHAT), body, "elsewhere-1")
         async with open_storage(runtime.settings) as elsewhere:
             assert await elsewhere.save_step(step)
         sent = await fake.wait_for_messages(CHAT, 1, timeout=10)
