@@ -14,6 +14,7 @@ import typer
 
 from bot import event_loop, survey_admin
 from bot.export import ExportError, export_survey
+from bot.feedback import FeedbackError
 from bot.keys import KeyFileError
 from bot.results import ResultsError, build_results, csv_rows, public_json
 from bot.runtime import open_runtime, open_storage
@@ -58,6 +59,7 @@ def _run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
         StorageError,
         KeyFileError,
         survey_admin.SurveyNotFound,
+        FeedbackError,
         ResultsError,
         ExportError,
     ) as exc:
@@ -327,6 +329,15 @@ def _usage_error(exc: Exception) -> int:
     hint = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
     print(f"youthvoice: {message}{hint}", file=sys.stderr)
     return code
+
+
+def _add_feedback_commands() -> None:
+    from bot.cli_feedback import feedback_app
+
+    app.add_typer(feedback_app, name="feedback")
+
+
+_add_feedback_commands()
 
 
 def main() -> None:

@@ -23,6 +23,14 @@ _PHRASES: dict[str, tuple[str, str]] = {
         "Hi! There's nothing open to answer right now. Thanks for checking - try again soon.",
         "Hi! There's nothing to answer just now. Thank you for looking!",
     ),
+    # --- "You Said, We Did" ------------------------------------------------------
+    "feedback": (
+        'You took part in "{title}". Here is what happened because of what young people '
+        "said.\nYou said: {said}\nWe did: {did}\nThank you for having your say. "
+        "Send STOP if you don't want messages like this.",
+        'Thank you for helping with "{title}"!\nYou told us: {said}\nSo we: {did}\n'
+        "Send STOP if you don't want messages like this.",
+    ),
     "already_taken": (
         'You\'ve already done "{title}" - thank you!',
         'You have already done "{title}". Thank you!',

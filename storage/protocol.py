@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Protocol
 
 from storage.records import (
     ExportedResponse,
+    FeedbackPost,
+    FeedbackRecipient,
     OutboxRow,
+    QueuedFeedback,
     ResponseTotals,
     StepRecord,
     StoredParticipant,
@@ -82,6 +85,20 @@ class Storage(Protocol):
         ...
 
     async def outbox_counts(self, channel: str | None = None) -> dict[str, int]: ...
+
+    # "You Said, We Did"
+    async def feedback_recipients(self, slug: str) -> list[FeedbackRecipient]:
+        """Everyone who took part in `slug`, asked to hear back, and has not stopped."""
+        ...
+
+    async def post_feedback(
+        self, post: FeedbackPost, messages: Sequence[QueuedFeedback], priority: int
+    ) -> int:
+        """Log the post and queue its messages in one transaction; how many are new."""
+        ...
+
+    async def feedback_status(self, slug: str) -> dict[str, int]: ...
+    async def feedback_log(self, slug: str) -> list[FeedbackPost]: ...
 
     # health
     async def ping(self) -> bool: ...

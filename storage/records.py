@@ -107,3 +107,32 @@ class ExportedResponse:
     language: str
     completed: bool
     answers: dict[str, list[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackPost:
+    """One "You Said, We Did" entry of a survey's public log."""
+
+    slug: str
+    said: str
+    did: str
+    posted_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackRecipient:
+    """Someone who asked to hear back: their contact (sealed) and profile (sealed, or None)."""
+
+    pseudonym: bytes
+    channel: str
+    contact: bytes
+    profile: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedFeedback:
+    dedupe_key: str
+    pseudonym: bytes
+    channel: str
+    body: str
+    address: bytes  # sealed for the outbox

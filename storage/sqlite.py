@@ -28,6 +28,7 @@ from storage.records import (
     StoredParticipant,
     SurveyRow,
 )
+from storage.sqlite_feedback import FeedbackQueries
 from storage.sqlite_outbox import OutboxQueries, Statements
 from storage.step_writes import ORDER, STATEMENTS, Writes, add_writes
 
@@ -45,7 +46,7 @@ PRAGMAS = (
 )
 
 
-class SqliteStorage(OutboxQueries):
+class SqliteStorage(OutboxQueries, FeedbackQueries):
     def __init__(self, conn: aiosqlite.Connection, path: str):
         self._conn = conn
         self.path = path

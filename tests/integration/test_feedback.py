@@ -1,0 +1,157 @@
+"""You Said, We Did: the message reaches exactly those who asked to hear back, once each, on
+their own channel, through a running serve and the fake Telegram and Twilio."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+
+from bot import survey_admin
+from bot.channels import outbox_sender
+from bot.feedback import FeedbackError, send_feedback
+from bot.runtime import Runtime
+from conversations.messages import Inbound
+from conversations.survey_loader import parse_survey
+from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.twilio_api import FakeTwilio
+from tests.integration.helpers import DB_NAME, SETTING_PREFIXES, TIMEOUT, command, rows
+from tests.integration.telegram_world import serving
+
+SAID = "Buses at night felt unsafe"
+DID = "Two more night buses, with lit stops"
+TRAINS = dedent(
+    """\
+    spec_version: 1
+    slug: trains
+    title: Trains
+    keyword: TRAINS
+    purpose: To plan trains.
+    audience: The rail team.
+    questions:
+      - {id: often, type: yes_no, text: "Do you take the train?"}
+    """
+)
+
+
+async def takes_part(
+    runtime: Runtime, channel: str, address: str, *, age: str, hear_back: str, then: str = ""
+) -> None:
+    """A young person starts a survey by its keyword and answers the opening questions."""
+    for text in (then.split("|")[0] or "buses", "yes", age, hear_back, "no", "1"):
+        await runtime.dispatcher.handle(channel, address, Inbound(text=text, channel=channel))
+    for text in then.split("|")[1:]:
+        await runtime.dispatcher.handle(channel, address, Inbound(text=text, channel=channel))
+
+
+@pytest.fixture(autouse=True)
+def _quick_scans(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(outbox_sender, "SCAN_EVERY", 0.2)
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+
+
+async def test_feedback_reaches_exactly_those_who_asked_once_each(tmp_path: Path) -> None:
+    async with (
+        FakeTelegram() as telegram,
+        FakeTwilio() as twilio,
+        serving(telegram, tmp_path, twilio=twilio) as (_service, runtime),
+    ):
+        trains = parse_survey(TRAINS, "trains.yaml")
+        await survey_admin.add_survey_source(runtime.storage, trains, TRAINS)
+        await runtime.storage.set_survey_status("trains", "open", "2026-01-01T00:00:00+00:00")
+        await runtime.catalogue.refresh()
+
+        await takes_part(runtime, "telegram", "101", age="16", hear_back="yes")  # hears back
+        await takes_part(runtime, "sms", "+447700900201", age="19", hear_back="y")  # hears back
+        await takes_part(runtime, "sms", "+447700900202", age="12", hear_back="yes")  # simple
+        await takes_part(runtime, "telegram", "103", age="16", hear_back="no")
+        await takes_part(runtime, "sms", "+447700900204", age="17", hear_back="yes", then="|STOP")
+        await takes_part(runtime, "telegram", "105", age="17", hear_back="yes", then="|DELETE|yes")
+        await takes_part(runtime, "telegram", "106", age="17", hear_back="yes", then="TRAINS")
+        await takes_part(runtime, "telegram", "107", age="17", hear_back="yes")  # blocks us
+        telegram.block(107)
+
+        sent = await send_feedback(runtime.storage, runtime.keys, "buses", SAID, DID)
+        assert (sent.queued, sent.recipients) == (4, 4)
+
+        (to_101,) = await telegram.wait_for_messages(101, 1)
+        assert SAID in to_101.text and DID in to_101.text and "Getting around" in to_101.text
+        (to_201,) = await twilio.wait_for_messages("+447700900201", 1)
+        assert f"You said: {SAID}" in to_201.body and f"We did: {DID}" in to_201.body
+        (to_202,) = await twilio.wait_for_messages("+447700900202", 1)
+        assert f"You told us: {SAID}" in to_202.body  # the under-13 wording
+        pseudonym_107 = runtime.keys.pseudonym("telegram", "107")
+        await telegram.wait_until(
+            lambda: (
+                rows(
+                    tmp_path / DB_NAME,
+                    "SELECT stopped FROM participants WHERE pseudonym = ?",
+                    (pseudonym_107,),
+                )
+                == [(1,)]
+            )
+        )
+
+        again = await send_feedback(runtime.storage, runtime.keys, "buses", SAID, DID)
+        assert again.queued == 0  # the same post twice queues nothing new
+        await asyncio.sleep(0.6)  # time for a wrongly queued second message to go out
+        for chat in (101, 103, 105, 106, 107):
+            expected = 1 if chat == 101 else 0
+            assert len(telegram.messages_to(chat)) == expected, chat
+        for number, expected in (
+            ("+447700900201", 1),
+            ("+447700900202", 1),
+            ("+447700900204", 0),
+        ):
+            assert len(twilio.messages_to(number)) == expected, number
+        await twilio.wait_until(lambda: twilio.pending_callbacks == 0)
+        status = await runtime.storage.feedback_status("buses")
+        assert status == {"sent": 1, "delivered": 2, "failed": 1}
+        log = await runtime.storage.feedback_log("buses")
+        assert [(p.said, p.did) for p in log] == [(SAID, DID)]
+
+
+async def test_feedback_needs_words_and_a_survey(tmp_path: Path) -> None:
+    async with serving(None, tmp_path) as (_service, runtime):
+        with pytest.raises(FeedbackError, match="--said"):
+            await send_feedback(runtime.storage, runtime.keys, "buses", "  ", DID)
+        with pytest.raises(FeedbackError, match="--did"):
+            await send_feedback(runtime.storage, runtime.keys, "buses", SAID, "x" * 601)
+        with pytest.raises(survey_admin.SurveyNotFound):
+            await send_feedback(runtime.storage, runtime.keys, "nope", SAID, DID)
+        nobody = await send_feedback(runtime.storage, runtime.keys, "buses", SAID, DID)
+        assert (nobody.queued, nobody.recipients) == (0, 0)
+
+
+def test_the_feedback_commands(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(SETTING_PREFIXES)}
+    env["YOUTHVOICE_DATABASE"] = str(tmp_path / DB_NAME)
+
+    def run(*words: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*command(), *words],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+
+    (tmp_path / "trains.yaml").write_text(TRAINS)
+    assert run("survey", "add", "trains.yaml").returncode == 0
+    sent = run("feedback", "send", "trains", "--said", SAID, "--did", DID)
+    assert sent.returncode == 0, sent.stderr
+    assert sent.stdout.startswith("0 queued")
+    status = run("feedback", "status", "trains")
+    assert status.returncode == 0
+    assert status.stdout.splitlines() == ["queued: 0", "sent: 0", "delivered: 0", "failed: 0"]
+    unknown = run("feedback", "status", "nope")
+    assert unknown.returncode == 1 and len(unknown.stderr.strip().splitlines()) == 1
+    empty = run("feedback", "send", "trains", "--said", "", "--did", DID)
+    assert empty.returncode == 2 and "--said" in empty.stderr
