@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.channels.rate_limit import PerKeyWindows, SlidingWindow
 from bot.keys import KeyRing
+from bot.quiet_hours import QuietHours
 from storage.protocol import Storage
 from storage.records import OutboxRow
 
@@ -80,8 +81,10 @@ class OutboxSender:
         per_chat_rate: float = 1.0,
         per_chat_burst: int = 3,
         on_unreachable: Callable[[bytes], None] = lambda key: None,
+        quiet: QuietHours | None = None,
     ):
         self.storage = storage
+        self.quiet = quiet
         self.keys = keys
         self.limit = SlidingWindow(rate, margin=WINDOW_MARGIN)
         self.per_chat = PerKeyWindows(per_chat_rate, per_chat_burst / per_chat_rate)
@@ -157,8 +160,12 @@ class OutboxSender:
         started = 0
         soonest = IDLE_WAIT
         waiting = sorted(self._ready.values(), key=lambda row: (row.priority, row.id))
+        # In quiet hours only replies go; the rest wait, looked at again every IDLE_WAIT.
+        quiet = self.quiet is not None and self.quiet.holds(datetime.now(UTC))
         for row in waiting:
             key = row.chat_key or b""
+            if quiet and row.priority > 0:
+                continue
             if self._stopping or self._calls >= MAX_IN_FLIGHT or len(self._in_flight) >= MAX_TASKS:
                 break
             paced = self.paced(row)

@@ -27,6 +27,7 @@ from bot.channels.outbox_sender import (
 from bot.channels.sms_channel import CHANNEL, STATUS_PATH, UNSUBSCRIBED
 from bot.channels.sms_text import count_segments
 from bot.keys import KeyRing
+from bot.quiet_hours import QuietHours
 from bot.settings import Settings
 from storage.protocol import Storage
 from storage.records import OutboxRow
@@ -64,6 +65,7 @@ class SmsSender(OutboxSender):
             rate=settings.sms_rate_limit,
             sender_fields=sender,
             status_callback=f"{settings.public_url}{STATUS_PATH}",
+            quiet=QuietHours.parse(settings.quiet_hours, settings.zone),
         )
 
     def paced(self, row: OutboxRow) -> bool:

@@ -25,6 +25,7 @@ from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_inbound import CHANNEL, TelegramInbound, to_inbound
 from bot.channels.telegram_sender import TelegramSender
 from bot.dispatcher import Dispatcher
+from bot.quiet_hours import QuietHours
 from bot.settings import Settings
 from conversations.messages import Reply
 from storage.protocol import Storage, StorageError
@@ -68,6 +69,7 @@ class TelegramChannel:
         per_chat_rate: float = 1.0,
         webhook_url: str | None = None,
         webhook_secret: str | None = None,
+        quiet: QuietHours | None = None,
     ):
         self.bot = bot
         self.dispatcher = dispatcher
@@ -80,6 +82,7 @@ class TelegramChannel:
             rate=rate_limit,
             per_chat_rate=per_chat_rate,
             on_unreachable=dispatcher.forget,
+            quiet=quiet,
         )
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -104,6 +107,7 @@ class TelegramChannel:
             per_chat_rate=per_chat_rate,
             webhook_url=f"{settings.public_url}{WEBHOOK_PATH}" if secret else None,
             webhook_secret=secret.get_secret_value() if secret else None,
+            quiet=QuietHours.parse(settings.quiet_hours, settings.zone),
         )
 
     @property

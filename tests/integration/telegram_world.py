@@ -80,11 +80,13 @@ async def serving(
     per_chat_rate: float = 20.0,
     twilio: FakeTwilio | None = None,
     sms_rate: float = 10.0,
+    quiet_hours: str = "00:00-00:00",
 ) -> AsyncIterator[tuple[Service, Runtime]]:
     """Telegram through `fake` and SMS through `twilio`, each when given.
 
     `per_chat_rate` is raised from the real 1/s so conversations in tests run quickly; the
-    burst test keeps the real pace."""
+    burst test keeps the real pace. No quiet hours unless asked for, so that what is sent
+    does not depend on when the tests run."""
     for name in list(os.environ):
         if name.startswith(SETTING_PREFIXES):
             del os.environ[name]
@@ -93,6 +95,7 @@ async def serving(
         "YOUTHVOICE_DATABASE": str(tmp_path / DB_NAME),
         "YOUTHVOICE_PORT": str(port),
         "YOUTHVOICE_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "YOUTHVOICE_QUIET_HOURS": quiet_hours,
     }
     if fake is not None:
         values["TELEGRAM_BOT_TOKEN"] = fake.token

@@ -4,10 +4,13 @@ their own channel, through a running serve and the fake Telegram and Twilio."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from pathlib import Path
 from textwrap import dedent
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from bot import survey_admin
 from bot.channels import outbox_sender
@@ -155,3 +158,34 @@ def test_the_feedback_commands(tmp_path: Path) -> None:
     assert unknown.returncode == 1 and len(unknown.stderr.strip().splitlines()) == 1
     empty = run("feedback", "send", "trains", "--said", "", "--did", DID)
     assert empty.returncode == 2 and "--said" in empty.stderr
+
+
+async def test_quiet_hours_hold_bulk_sends_but_not_replies(tmp_path: Path) -> None:
+    """The clock is moved with time-machine: nothing here waits for real night to end."""
+    late_evening = datetime(2026, 11, 23, 22, 30, tzinfo=ZoneInfo("Europe/London"))
+    with time_machine.travel(late_evening, tick=True) as traveller:
+        async with (
+            FakeTelegram() as telegram,
+            FakeTwilio() as twilio,
+            serving(telegram, tmp_path, twilio=twilio, quiet_hours="21:00-08:00") as (
+                _service,
+                runtime,
+            ),
+        ):
+            await takes_part(runtime, "telegram", "101", age="16", hear_back="yes")
+            await takes_part(runtime, "sms", "+447700900201", age="19", hear_back="yes")
+            sent = await send_feedback(runtime.storage, runtime.keys, "buses", SAID, DID)
+            assert sent.queued == 2
+            # A reply to someone who writes in goes at once, even now.
+            telegram.user_says(102, "hello")
+            (menu,) = await telegram.wait_for_messages(102, 1)
+            assert "Getting around" in menu.text or menu.buttons
+            await asyncio.sleep(1.5)  # more than a sender's look round (IDLE_WAIT)
+            assert telegram.messages_to(101) == []
+            assert twilio.messages_to("+447700900201") == []
+            assert await runtime.storage.feedback_status("buses") == {"queued": 2}
+
+            traveller.move_to(datetime(2026, 11, 24, 8, 0, 5, tzinfo=ZoneInfo("Europe/London")))
+            (to_101,) = await telegram.wait_for_messages(101, 1)
+            assert DID in to_101.text
+            await twilio.wait_for_messages("+447700900201", 1)
