@@ -242,10 +242,25 @@ def survey_open(
         bool, typer.Option("--invite", help="Invite those who asked to hear about new surveys.")
     ] = False,
 ) -> None:
-    """Make a survey live."""
-    if invite:
-        raise Failure("--invite needs the outbox, which is not built yet; open without it")
+    """Make a survey live; with --invite, queue invitations (within the fatigue limit)."""
     _status_command("open", slug)
+    if invite:
+        from bot.invitations import invite as queue_invitations
+        from bot.keys import KeyRing, load_secret
+
+        async def work(settings: Settings) -> tuple[int, int, int]:
+            keys = KeyRing(load_secret(settings))
+            async with open_storage(settings) as storage:
+                done = await queue_invitations(storage, keys, slug, settings.invites_per_30_days)
+            return done.queued, done.held_back, done.not_for_them
+
+        queued, held_back, other = _run(work)
+        limit = _settings().invites_per_30_days
+        print(
+            f"{queued} invited; {held_back} held back (no more than {limit} invitations"
+            f" in 30 days); {other} not invited (outside the ages, or already taken part"
+            " or invited)"
+        )
 
 
 @survey_app.command("close")

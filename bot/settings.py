@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     twilio_messaging_service_sid: str | None = Field(None, alias="TWILIO_MESSAGING_SERVICE_SID")
     twilio_api_base_url: str = Field("https://api.twilio.com", alias="TWILIO_API_BASE_URL")
     sms_rate_limit: float = Field(1.0, alias="SMS_RATE_LIMIT", gt=0, le=1000)
+    invites_per_30_days: int = Field(2, alias="YOUTHVOICE_INVITES_PER_30_DAYS", ge=0, le=30)
 
     @field_validator("database")
     @classmethod

@@ -31,6 +31,13 @@ _PHRASES: dict[str, tuple[str, str]] = {
         'Thank you for helping with "{title}"!\nYou told us: {said}\nSo we: {did}\n'
         "Send STOP if you don't want messages like this.",
     ),
+    "invite": (
+        'There\'s a new survey you might like: "{title}". {purpose} {how}',
+        'We have a new survey for you: "{title}". {purpose} {how}',
+    ),
+    "invite_how_telegram": ("Send /start {slug} to have your say.", "Send /start {slug} to start."),
+    "invite_how_keyword": ("Text {keyword} to have your say.", "Text {keyword} to start."),
+    "invite_how_reply": ("Reply to this message to have your say.", "Reply to start."),
     "already_taken": (
         'You\'ve already done "{title}" - thank you!',
         'You have already done "{title}". Thank you!',

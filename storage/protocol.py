@@ -9,6 +9,7 @@ from storage.records import (
     ExportedResponse,
     FeedbackPost,
     FeedbackRecipient,
+    InvitationCandidate,
     OutboxRow,
     QueuedFeedback,
     ResponseTotals,
@@ -99,6 +100,14 @@ class Storage(Protocol):
 
     async def feedback_status(self, slug: str) -> dict[str, int]: ...
     async def feedback_log(self, slug: str) -> list[FeedbackPost]: ...
+
+    async def invitation_candidates(self, slug: str, since: str) -> list[InvitationCandidate]:
+        """Who asked to hear about new surveys and can be reached; see SqliteStorage."""
+        ...
+
+    async def queue_invitations(
+        self, slug: str, messages: Sequence[QueuedFeedback], priority: int, now: str
+    ) -> int: ...
 
     # health
     async def ping(self) -> bool: ...

@@ -136,3 +136,16 @@ class QueuedFeedback:
     channel: str
     body: str
     address: bytes  # sealed for the outbox
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationCandidate:
+    """Someone who asked to hear about new surveys (contact and profile sealed)."""
+
+    pseudonym: bytes
+    channel: str
+    contact: bytes
+    profile: bytes | None
+    recent_invitations: int
+    took_part: bool
+    already_invited: bool

@@ -1,8 +1,9 @@
-"""The SQL of "You Said, We Did" for SqliteStorage: who asked to hear back, the public log,
-and queueing one message each through the outbox in one transaction.
+"""The SQL of messages the bot starts itself, for SqliteStorage: "You Said, We Did" (who
+asked to hear back, the public log) and invitations to new surveys (who asked to hear about
+them, and how many they have had lately), each queued through the outbox in one transaction.
 
-A message's dedupe key names the survey, the post and the participant, so sending the same
-post twice queues nothing new.
+A message's dedupe key names its purpose, the survey (and post) and the participant, so
+queueing the same thing twice queues nothing new.
 """
 
 from __future__ import annotations
@@ -10,7 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
-from storage.records import FeedbackPost, FeedbackRecipient, QueuedFeedback
+from storage.records import (
+    FeedbackPost,
+    FeedbackRecipient,
+    InvitationCandidate,
+    QueuedFeedback,
+)
 
 _RECIPIENTS = (
     "SELECT pa.pseudonym, c.channel, c.address, p.profile FROM participations pa"
@@ -20,12 +26,46 @@ _RECIPIENTS = (
 )
 _QUEUE = (
     "INSERT OR IGNORE INTO outbox (dedupe_key, pseudonym, chat_key, channel, purpose, priority,"
-    " body, address, created_at) VALUES (?, ?, ?, ?, 'feedback', ?, ?, ?, ?)"
+    " body, address, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_INVITABLE = (
+    "SELECT p.pseudonym, c.channel, c.address, p.profile,"
+    " (SELECT count(*) FROM outbox o WHERE o.pseudonym = p.pseudonym AND o.purpose = 'invite'"
+    "  AND o.created_at >= ? AND o.status IN ('queued', 'sending', 'sent', 'delivered')),"
+    " EXISTS (SELECT 1 FROM participations pa WHERE pa.pseudonym = p.pseudonym AND pa.slug = ?),"
+    " EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = ? || lower(hex(p.pseudonym)))"
+    " FROM participants p JOIN contacts c ON c.pseudonym = p.pseudonym"
+    " WHERE p.stopped = 0 AND p.hear_about_new = 1"
+)
+_LAST = "\U0010ffff"  # after every dedupe key with a given prefix
 
 
 def feedback_key_prefix(slug: str) -> str:
     return f"feedback:{slug}:"
+
+
+def invite_key_prefix(slug: str) -> str:
+    return f"invite:{slug}:"
+
+
+def _queue_statements(
+    messages: Sequence[QueuedFeedback], purpose: str, priority: int, now: str
+) -> list[tuple[str, tuple[Any, ...]]]:
+    def row(m: QueuedFeedback) -> tuple[Any, ...]:
+        key = m.pseudonym  # the owner, and the key that keeps their messages in order
+        return (
+            m.dedupe_key,
+            m.pseudonym,
+            key,
+            m.channel,
+            purpose,
+            priority,
+            m.body,
+            m.address,
+            now,
+        )
+
+    return [(_QUEUE, row(m)) for m in messages]
 
 
 class _Runs(Protocol):
@@ -33,11 +73,10 @@ class _Runs(Protocol):
     async def _transaction(self, statements: Iterable[tuple[str, tuple[Any, ...]]]) -> None: ...
 
 
-async def _queued_for(runs: _Runs, slug: str) -> int:
-    prefix = feedback_key_prefix(slug)
+async def _queued_for(runs: _Runs, prefix: str) -> int:
     rows = await runs._all(
         "SELECT count(*) FROM outbox WHERE dedupe_key >= ? AND dedupe_key < ?",
-        (prefix, prefix + "\U0010ffff"),
+        (prefix, prefix + _LAST),
     )
     return int(rows[0][0])
 
@@ -56,7 +95,7 @@ class FeedbackQueries:
         priority: int,
     ) -> int:
         """Log the post and queue its messages together; how many were newly queued."""
-        before = await _queued_for(self, post.slug)
+        before = await _queued_for(self, feedback_key_prefix(post.slug))
         statements: list[tuple[str, tuple[Any, ...]]] = [
             (
                 "INSERT OR IGNORE INTO feedback_posts (slug, said, did, posted_at)"
@@ -64,24 +103,9 @@ class FeedbackQueries:
                 (post.slug, post.said, post.did, post.posted_at),
             )
         ]
-        statements += [
-            (
-                _QUEUE,
-                (
-                    m.dedupe_key,
-                    m.pseudonym,
-                    m.pseudonym,
-                    m.channel,
-                    priority,
-                    m.body,
-                    m.address,
-                    post.posted_at,
-                ),
-            )
-            for m in messages
-        ]
+        statements += _queue_statements(messages, "feedback", priority, post.posted_at)
         await self._transaction(statements)
-        after = await _queued_for(self, post.slug)
+        after = await _queued_for(self, feedback_key_prefix(post.slug))
         return int(after - before)
 
     async def feedback_status(self: _Runs, slug: str) -> dict[str, int]:
@@ -89,7 +113,7 @@ class FeedbackQueries:
         rows = await self._all(
             "SELECT status, count(*) FROM outbox WHERE dedupe_key >= ? AND dedupe_key < ?"
             " GROUP BY status",
-            (prefix, prefix + "\U0010ffff"),
+            (prefix, prefix + _LAST),
         )
         return {status: int(count) for status, count in rows}
 
@@ -99,3 +123,23 @@ class FeedbackQueries:
             (slug,),
         )
         return [FeedbackPost(r[0], r[1], r[2], r[3]) for r in rows]
+
+    async def invitation_candidates(
+        self: _Runs, slug: str, since: str
+    ) -> list[InvitationCandidate]:
+        """Everyone who asked to hear about new surveys, has not stopped and can be reached,
+        with how many invitations they have had since `since`, whether they already took
+        part in `slug`, and whether they were already invited to it."""
+        rows = await self._all(_INVITABLE, (since, slug, invite_key_prefix(slug)))
+        return [
+            InvitationCandidate(r[0], r[1], r[2], r[3], int(r[4]), bool(r[5]), bool(r[6]))
+            for r in rows
+        ]
+
+    async def queue_invitations(
+        self: _Runs, slug: str, messages: Sequence[QueuedFeedback], priority: int, now: str
+    ) -> int:
+        """Queue invitations in one transaction; how many are new."""
+        before = await _queued_for(self, invite_key_prefix(slug))
+        await self._transaction(_queue_statements(messages, "invite", priority, now))
+        return await _queued_for(self, invite_key_prefix(slug)) - before

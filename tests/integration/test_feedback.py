@@ -148,6 +148,10 @@ def test_the_feedback_commands(tmp_path: Path) -> None:
 
     (tmp_path / "trains.yaml").write_text(TRAINS)
     assert run("survey", "add", "trains.yaml").returncode == 0
+    opened = run("survey", "open", "trains", "--invite")
+    assert opened.returncode == 0, opened.stderr
+    assert opened.stdout.splitlines()[0] == "trains is now open"
+    assert opened.stdout.splitlines()[1].startswith("0 invited; 0 held back")
     sent = run("feedback", "send", "trains", "--said", SAID, "--did", DID)
     assert sent.returncode == 0, sent.stderr
     assert sent.stdout.startswith("0 queued")
