@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from conversations.context import YouSaidWeDid
 from conversations.engine import EngineContext, OpenSurvey
 from conversations.safeguarding import RiskPhrases
 from conversations.survey_loader import SurveyInvalid, parse_survey
@@ -26,8 +27,9 @@ class SurveyCatalogue:
     async def refresh(self) -> None:
         open_surveys: dict[str, OpenSurvey] = {}
         keywords: dict[str, str] = {}
+        updates: dict[str, tuple[YouSaidWeDid, ...]] = {}
         for row in await self._storage.list_surveys():
-            if row.status != "open":
+            if row.status not in ("open", "closed"):
                 continue
             try:
                 found = self._remember(row.slug, row.version, row.source)
@@ -35,10 +37,19 @@ class SurveyCatalogue:
                 # Stored under older rules: one unreadable survey must not stop the others.
                 log.warning("survey %s v%s cannot be read: %s", row.slug, row.version, exc)
                 continue
+            survey = found.survey
+            title = survey.local(survey.title, survey.default_language)
+            posts = await self._storage.feedback_log(row.slug)
+            if posts:
+                updates[row.slug] = tuple(YouSaidWeDid(title, p.said, p.did) for p in posts)
+            if row.status != "open":
+                continue
             open_surveys[row.slug] = found
-            if found.survey.keyword:
-                keywords[found.survey.keyword.upper()] = row.slug
-        self._context = replace(self._context, open_surveys=open_surveys, keywords=keywords)
+            if survey.keyword:
+                keywords[survey.keyword.upper()] = row.slug
+        self._context = replace(
+            self._context, open_surveys=open_surveys, keywords=keywords, updates=updates
+        )
 
     def _remember(self, slug: str, version: int, source: str) -> OpenSurvey:
         key = (slug, version)

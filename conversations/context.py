@@ -21,12 +21,22 @@ class OpenSurvey:
 
 
 @dataclass(frozen=True, slots=True)
+class YouSaidWeDid:
+    """One entry of a survey's public log: what young people said and what was done."""
+
+    title: str
+    said: str
+    did: str
+
+
+@dataclass(frozen=True, slots=True)
 class EngineContext:
     """What the engine may know of the world for one step.
 
     `open_surveys` by slug; `keywords` maps an upper-case survey keyword to its slug;
     `current` is the survey (at the version they started) of the conversation in progress;
-    `now` is seconds since the epoch, used only to notice a return after a long gap.
+    `now` is seconds since the epoch, used only to notice a return after a long gap;
+    `updates` is each survey's "You Said, We Did" log by slug, oldest first.
     """
 
     open_surveys: Mapping[str, OpenSurvey] = field(default_factory=dict)
@@ -35,6 +45,7 @@ class EngineContext:
     now: float = 0.0
     risk_phrases: RiskPhrases | None = None
     resume_after_s: float = RESUME_AFTER_SECONDS
+    updates: Mapping[str, tuple[YouSaidWeDid, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ from conversations.state import Conversation, ParticipantState
 from conversations.survey import Survey
 
 __all__ = ["RESUME_AFTER_SECONDS", "EngineContext", "OpenSurvey", "Step", "step"]
+MAX_UPDATES_SHOWN = 3  # the newest; an SMS should stay short
 
 
 def step(context: EngineContext, state: ParticipantState, inbound: Inbound) -> Step:
@@ -139,6 +140,10 @@ class _Turn(Onboarding):
             self.send(self.say("help"))
             if conv is not None:
                 self._resume()
+        elif word == keywords.UPDATES:
+            self.send(self._updates())
+            if conv is not None:
+                self._resume()
         elif word == keywords.START:
             if self.inbound.start:
                 self._start(self.inbound.start)
@@ -153,6 +158,18 @@ class _Turn(Onboarding):
             self._menu()
         else:
             self._in_survey_or_closed(lambda: self._skip_or_back(word))
+
+    def _updates(self) -> str:
+        """What came of the surveys they finished ("You Said, We Did"), newest last."""
+        entries = [
+            entry for slug in sorted(self.state.taken) for entry in self.ctx.updates.get(slug, ())
+        ]
+        if not entries:
+            return self.say("updates_none" if self.state.taken else "updates_nothing_taken")
+        lines = [self.say("updates_intro")]
+        for entry in entries[-MAX_UPDATES_SHOWN:]:
+            lines.append(self.say("update_item", title=entry.title, said=entry.said, did=entry.did))
+        return "\n".join(lines)
 
     def _not_text(self) -> None:
         """A photo, sticker, voice note or location: we cannot read it, and keep none of it."""

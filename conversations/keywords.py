@@ -10,8 +10,9 @@ HELP = "help"
 SKIP = "skip"
 BACK = "back"
 DELETE = "delete"
+UPDATES = "updates"
 
-COMMANDS = frozenset({STOP, START, HELP, SKIP, BACK, DELETE})
+COMMANDS = frozenset({STOP, START, HELP, SKIP, BACK, DELETE, UPDATES})
 # Carrier opt-out words: on SMS these must stop everything and never count as an answer.
 SMS_STOP_WORDS = frozenset({"stopall", "unsubscribe", "cancel", "end", "quit"})
 SMS_START_WORDS = frozenset({"unstop"})

@@ -31,6 +31,22 @@ _PHRASES: dict[str, tuple[str, str]] = {
         'Thank you for helping with "{title}"!\nYou told us: {said}\nSo we: {did}\n'
         "Send STOP if you don't want messages like this.",
     ),
+    "updates_intro": (
+        "Here's what happened because of what young people said:",
+        "Here is what we did because of what you told us:",
+    ),
+    "update_item": (
+        '"{title}" - you said: {said}. We did: {did}.',
+        '"{title}": {said}. So we: {did}.',
+    ),
+    "updates_none": (
+        "No news yet on the surveys you've done. We'll tell you when there is, if you asked us to.",
+        "No news yet. We will tell you when there is!",
+    ),
+    "updates_nothing_taken": (
+        "Once you've finished a survey, send UPDATES to see what changed because of it.",
+        "When you finish a survey, send UPDATES to see what we did.",
+    ),
     "invite": (
         'There\'s a new survey you might like: "{title}". {purpose} {how}',
         'We have a new survey for you: "{title}". {purpose} {how}',
@@ -266,10 +282,12 @@ _PHRASES: dict[str, tuple[str, str]] = {
     "help": (
         "You can send these words at any time:\nSKIP - skip a question\nBACK - go back one "
         "question\nSTOP - no more messages from us\nSTART - start again after STOP\n"
-        "DELETE - delete what we hold about you\nHELP - see this message\n"
+        "DELETE - delete what we hold about you\nUPDATES - what changed because of what "
+        "you said\nHELP - see this message\n"
         "If you need to talk to someone now: Childline 0800 1111 (free, any time).",
         "You can send these words:\nSKIP - miss out a question\nBACK - go back\n"
         "STOP - stop messages\nSTART - start again\nDELETE - rub out your answers\n"
+        "UPDATES - see what we did\n"
         "If you need to talk to someone: Childline 0800 1111 (free).",
     ),
     "stopped": (

@@ -69,6 +69,8 @@ def _queue_statements(
 
 
 class _Runs(Protocol):
+    _surveys_changed: bool  # tells this process's catalogue to read surveys (and logs) again
+
     async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Any]: ...
     async def _transaction(self, statements: Iterable[tuple[str, tuple[Any, ...]]]) -> None: ...
 
@@ -105,6 +107,7 @@ class FeedbackQueries:
         ]
         statements += _queue_statements(messages, "feedback", priority, post.posted_at)
         await self._transaction(statements)
+        self._surveys_changed = True
         after = await _queued_for(self, feedback_key_prefix(post.slug))
         return int(after - before)
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from textwrap import dedent
 
+from conversations.context import YouSaidWeDid
 from conversations.engine import EngineContext, OpenSurvey, Step, step
 from conversations.events import Event, MessageCreated
 from conversations.messages import Inbound, Reply
@@ -48,6 +49,7 @@ class Chat:
     open_surveys: dict[str, OpenSurvey] = field(default_factory=dict)
     known: dict[tuple[str, int], OpenSurvey] = field(default_factory=dict)
     history: list[Step] = field(default_factory=list)
+    updates: dict[str, tuple[YouSaidWeDid, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for survey in self.surveys:
@@ -74,7 +76,11 @@ class Chat:
         conv = self.state.conversation
         current = None if conv is None else self.known.get((conv.slug, conv.version))
         return EngineContext(
-            open_surveys=dict(self.open_surveys), keywords=keywords, current=current, now=self.now
+            open_surveys=dict(self.open_surveys),
+            keywords=keywords,
+            current=current,
+            now=self.now,
+            updates=dict(self.updates),
         )
 
     # --- talking ---------------------------------------------------------------------------

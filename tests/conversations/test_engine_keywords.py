@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from conversations.context import YouSaidWeDid
 from conversations.events import (
     AlertRaised,
     ConsentGiven,
@@ -267,3 +268,30 @@ def test_personal_details_are_removed_from_anonymous_text_answers() -> None:
     c.say("email me at sam.smith@example.org or 020 7946 0018")
     assert recorded(c) == [("idea", "email me at [removed] or [removed]")]
     assert not c.of(AlertRaised)
+
+
+# --- UPDATES: what came of the surveys they took part in ---------------------------------------
+def test_updates_before_taking_part_says_how_it_works() -> None:
+    c = chat()
+    assert "finished a survey" in c.say("UPDATES")
+
+
+def test_updates_lists_what_changed_for_surveys_they_finished_only() -> None:
+    c = chat(round_trip=True)
+    c.state = ParticipantState(taken=frozenset({"parks"}))
+    assert "No news yet" in c.say("/updates")
+    c.updates["parks"] = (
+        YouSaidWeDid("Parks and open spaces", "Parks feel unsafe at night", "New lights"),
+    )
+    c.updates["libraries"] = (YouSaidWeDid("Libraries", "Open later", "Open till 8"),)
+    text = c.say("updates")
+    assert "Parks feel unsafe at night" in text and "New lights" in text
+    assert "Open later" not in text  # they did not take part in that one
+
+
+def test_updates_mid_survey_then_carries_on() -> None:
+    c = at_question("visit")
+    text = c.say("UPDATES")
+    assert "finished a survey" in text
+    assert c.reply.text.startswith("How often do you go to a park?")
+    assert not recorded(c)

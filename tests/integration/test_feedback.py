@@ -193,3 +193,18 @@ async def test_quiet_hours_hold_bulk_sends_but_not_replies(tmp_path: Path) -> No
             (to_101,) = await telegram.wait_for_messages(101, 1)
             assert DID in to_101.text
             await twilio.wait_for_messages("+447700900201", 1)
+
+
+async def test_a_young_person_can_ask_for_updates_by_sms(tmp_path: Path) -> None:
+    async with FakeTwilio() as twilio, serving(None, tmp_path, twilio=twilio) as (_s, runtime):
+        url = f"{runtime.settings.public_url}/sms/inbound"
+        number = "+447700900555"
+        for text in ("buses", "yes", "16", "no", "no", "1", "skip", "skip", "skip", "skip"):
+            await twilio.text_in(url, number, text)
+        before = await twilio.text_in(url, number, "UPDATES")
+        assert "No news yet" in " ".join(before.replies)
+        await send_feedback(runtime.storage, runtime.keys, "buses", SAID, DID)
+        await asyncio.sleep(0.6)  # the bot looks for changes made elsewhere twice a second
+        after = await twilio.text_in(url, number, "updates")
+        text = " ".join(after.replies)
+        assert SAID in text and DID in text and "Getting around" in text

@@ -206,10 +206,12 @@ async def test_a_proactive_message_goes_through_the_rest_api_and_is_reported_del
         (sent,) = await fake.wait_for_messages(PHONE, 1, timeout=10)
         assert sent.body == text and sent.from_ == "+447700900000"
         assert sent.status_callback == f"{runtime.settings.public_url}/sms/status"
-        await fake.wait_until(
-            lambda: rows(tmp_path / DB_NAME, "SELECT status FROM outbox") == [("delivered",)]
-        )
-        assert [c.outcome for c in fake.callbacks] == [204, 204]
+        await fake.wait_until(lambda: len(fake.callbacks) == 2)
+        assert [(c.status, c.outcome) for c in fake.callbacks] == [
+            ("sent", 204),
+            ("delivered", 204),
+        ]
+        assert rows(tmp_path / DB_NAME, "SELECT status FROM outbox") == [("delivered",)]
 
 
 async def test_a_number_that_texted_stop_to_twilio_is_treated_as_stopped(
