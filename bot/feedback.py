@@ -10,12 +10,11 @@ interactive reply. Sending the same post again queues nothing new.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.channels.sms_text import to_gsm
 from bot.keys import KeyRing
+from bot.proactive import BULK_PRIORITY, age_band, proactive_message
 from bot.survey_admin import load_stored_survey
 from conversations import age_bands
 from conversations.phrases import say
@@ -23,7 +22,6 @@ from storage.protocol import Storage
 from storage.records import FeedbackPost, FeedbackRecipient, QueuedFeedback
 from storage.sqlite_feedback import feedback_key_prefix
 
-BULK_PRIORITY = 10  # after every interactive reply (priority 0)
 MAX_WORDS = 600  # characters of --said or --did: a message, not a report
 
 
@@ -62,19 +60,13 @@ async def send_feedback(
 def _message(
     keys: KeyRing, recipient: FeedbackRecipient, title: str, said: str, did: str, prefix: str
 ) -> QueuedFeedback:
-    band = None
-    if recipient.profile is not None:
-        band = json.loads(keys.unseal(recipient.profile, "profile")).get("age_band")
-    text = say("feedback", age_bands.is_under_13(band), title=title, said=said, did=did)
-    if recipient.channel == "telegram":
-        body = json.dumps({"op": "send", "text": text, "markup": None}, ensure_ascii=False)
-    else:
-        body = to_gsm(text)
-    address = keys.unseal(recipient.contact, "contact")
-    return QueuedFeedback(
+    simple = age_bands.is_under_13(age_band(keys, recipient.profile))
+    text = say("feedback", simple, title=title, said=said, did=did)
+    return proactive_message(
+        keys,
         f"{prefix}{recipient.pseudonym.hex()}",
         recipient.pseudonym,
         recipient.channel,
-        body,
-        keys.seal(address, "address"),
+        recipient.contact,
+        text,
     )

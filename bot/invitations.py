@@ -9,12 +9,11 @@ after any replies and outside quiet hours.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.channels.sms_text import to_gsm
 from bot.keys import KeyRing
+from bot.proactive import BULK_PRIORITY, age_band, proactive_message
 from bot.survey_admin import load_stored_survey
 from conversations import age_bands
 from conversations.phrases import say
@@ -23,7 +22,6 @@ from storage.protocol import Storage
 from storage.records import InvitationCandidate, QueuedFeedback
 from storage.sqlite_feedback import invite_key_prefix
 
-BULK_PRIORITY = 10
 WINDOW = timedelta(days=30)
 
 
@@ -41,7 +39,7 @@ async def invite(storage: Storage, keys: KeyRing, slug: str, limit: int) -> Invi
     candidates = await storage.invitation_candidates(slug, since)
     messages, held_back, not_for_them = [], 0, 0
     for candidate in candidates:
-        band = _band(keys, candidate)
+        band = age_band(keys, candidate.profile)
         if candidate.took_part or candidate.already_invited or not _in_range(survey, band):
             not_for_them += 1
         elif candidate.recent_invitations >= limit:
@@ -52,13 +50,6 @@ async def invite(storage: Storage, keys: KeyRing, slug: str, limit: int) -> Invi
         slug, messages, BULK_PRIORITY, now.isoformat(timespec="seconds")
     )
     return Invited(queued, held_back, not_for_them + len(messages) - queued)
-
-
-def _band(keys: KeyRing, candidate: InvitationCandidate) -> str | None:
-    if candidate.profile is None:
-        return None
-    band: str | None = json.loads(keys.unseal(candidate.profile, "profile")).get("age_band")
-    return band
 
 
 def _in_range(survey: Survey, band: str | None) -> bool:
@@ -85,15 +76,11 @@ def _message(
         purpose=survey.local(survey.purpose, language),
         how=how,
     )
-    if candidate.channel == "telegram":
-        body = json.dumps({"op": "send", "text": text, "markup": None}, ensure_ascii=False)
-    else:
-        body = to_gsm(text)
-    address = keys.unseal(candidate.contact, "contact")
-    return QueuedFeedback(
+    return proactive_message(
+        keys,
         f"{invite_key_prefix(survey.slug)}{candidate.pseudonym.hex()}",
         candidate.pseudonym,
         candidate.channel,
-        body,
-        keys.seal(address, "address"),
+        candidate.contact,
+        text,
     )

@@ -17,6 +17,7 @@ from bot.channels.sms_channel import SmsChannel
 from bot.channels.sms_sender import SmsSender
 from bot.channels.telegram_channel import TelegramChannel
 from bot.runtime import Runtime, open_runtime
+from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.web.app import build_app
 
@@ -68,6 +69,8 @@ class Service:
         self.sms: SmsChannel | None = None
         self.sms_sender: SmsSender | None = None  # made at start, in the running loop
         self._sms_task: asyncio.Task[None] | None = None
+        self.scheduler = Scheduler(runtime)
+        self._scheduler_task: asyncio.Task[None] | None = None
         if settings.sms_enabled:
             self.sms = SmsChannel.from_settings(settings, runtime.dispatcher, runtime.storage)
         self.app = build_app(runtime.storage, self.telegram, self.sms)
@@ -102,6 +105,7 @@ class Service:
                 await self.stop()
                 where = settings.telegram_api_base_url
                 raise ServeError(f"cannot reach Telegram at {where}: {exc}") from None
+        self._scheduler_task = asyncio.create_task(self.scheduler.run())
         if self.sms is not None:
             runtime = self.runtime
             self.sms_sender = SmsSender.from_settings(settings, runtime.storage, runtime.keys)
@@ -113,6 +117,10 @@ class Service:
         return int(self._socket.getsockname()[1])
 
     async def stop(self) -> None:
+        self.scheduler.stop()
+        if self._scheduler_task is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._scheduler_task, timeout=STOP_WITHIN / 4)
         if self.telegram is not None:
             await self.telegram.stop()
         if self.sms_sender is not None:

@@ -47,6 +47,16 @@ _PHRASES: dict[str, tuple[str, str]] = {
         "Once you've finished a survey, send UPDATES to see what changed because of it.",
         "When you finish a survey, send UPDATES to see what we did.",
     ),
+    "reminder": (
+        'You started "{title}" - there\'s still time to finish. Send any message to carry on '
+        "where you left off, or STOP for no more messages.",
+        'You started "{title}". Send any message to finish it, or STOP for no more messages.',
+    ),
+    "closed_notice": (
+        'Thanks for starting "{title}". It has now closed, so we can\'t take any more '
+        "answers. What you told us still counts.",
+        '"{title}" has now finished, so we can\'t take more answers. Thank you for helping!',
+    ),
     "invite": (
         'There\'s a new survey you might like: "{title}". {purpose} {how}',
         'We have a new survey for you: "{title}". {purpose} {how}',

@@ -165,6 +165,8 @@ class Survey(BaseModel):
     audience: _Text
     feedback_by: date | None = None
     closes: date | None = None
+    # Days after which one reminder goes to those who started and did not finish (off: None).
+    remind_after: int | None = Field(None, ge=1, le=30)
     questions: tuple[Question, ...]
 
     @model_validator(mode="before")

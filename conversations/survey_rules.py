@@ -145,6 +145,11 @@ class _Check:
                 "closes",
                 "a review has no closing date: each child's review has its own due date",
             )
+        if data.get("remind_after") is not None:
+            self.report(
+                "remind_after",
+                "a review has no remind_after: the child is reminded before their due date",
+            )
         if data.get("feedback_by") is not None:
             self.report(
                 "feedback_by",

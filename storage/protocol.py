@@ -16,6 +16,7 @@ from storage.records import (
     StepRecord,
     StoredParticipant,
     SurveyRow,
+    Unfinished,
 )
 
 
@@ -108,6 +109,19 @@ class Storage(Protocol):
     async def queue_invitations(
         self, slug: str, messages: Sequence[QueuedFeedback], priority: int, now: str
     ) -> int: ...
+
+    async def queue_messages(
+        self,
+        prefix: str,
+        purpose: str,
+        messages: Sequence[QueuedFeedback],
+        priority: int,
+        now: str,
+    ) -> int:
+        """Queue messages (dedupe keys starting with `prefix`) at once; how many are new."""
+        ...
+
+    async def unfinished_with_contact(self, slug: str) -> list[Unfinished]: ...
 
     # health
     async def ping(self) -> bool: ...

@@ -149,3 +149,14 @@ class InvitationCandidate:
     recent_invitations: int
     took_part: bool
     already_invited: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Unfinished:
+    """Someone part-way through a survey who can be reached (contact and profile sealed)."""
+
+    pseudonym: bytes
+    channel: str
+    contact: bytes
+    profile: bytes | None
+    last_seen: str  # ISO time of their last message

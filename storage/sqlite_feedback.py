@@ -16,6 +16,7 @@ from storage.records import (
     FeedbackRecipient,
     InvitationCandidate,
     QueuedFeedback,
+    Unfinished,
 )
 
 _RECIPIENTS = (
@@ -143,6 +144,34 @@ class FeedbackQueries:
         self: _Runs, slug: str, messages: Sequence[QueuedFeedback], priority: int, now: str
     ) -> int:
         """Queue invitations in one transaction; how many are new."""
-        before = await _queued_for(self, invite_key_prefix(slug))
-        await self._transaction(_queue_statements(messages, "invite", priority, now))
-        return await _queued_for(self, invite_key_prefix(slug)) - before
+        return await FeedbackQueries.queue_messages(
+            self, invite_key_prefix(slug), "invite", messages, priority, now
+        )
+
+    async def queue_messages(
+        self: _Runs,
+        prefix: str,
+        purpose: str,
+        messages: Sequence[QueuedFeedback],
+        priority: int,
+        now: str,
+    ) -> int:
+        """Queue messages whose dedupe keys all start with `prefix`, in one transaction; how
+        many are new."""
+        before = await _queued_for(self, prefix)
+        await self._transaction(_queue_statements(messages, purpose, priority, now))
+        return await _queued_for(self, prefix) - before
+
+    async def unfinished_with_contact(self: _Runs, slug: str) -> list[Unfinished]:
+        """Who is part-way through `slug`, can be reached and has not stopped, with when
+        they last wrote."""
+        rows = await self._all(
+            "SELECT pa.pseudonym, c.channel, c.address, p.profile, s.updated_at"
+            " FROM participations pa"
+            " JOIN participants p ON p.pseudonym = pa.pseudonym"
+            " JOIN contacts c ON c.pseudonym = pa.pseudonym"
+            " JOIN sessions s ON s.pseudonym = pa.pseudonym AND s.slug = pa.slug"
+            " WHERE pa.slug = ? AND pa.status = 'in_progress' AND p.stopped = 0",
+            (slug,),
+        )
+        return [Unfinished(r[0], r[1], r[2], r[3], r[4]) for r in rows]
