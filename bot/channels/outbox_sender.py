@@ -95,6 +95,7 @@ class OutboxSender:
         self._ready: dict[bytes, OutboxRow] = {}  # read and due, waiting for room or pace
         self._later: dict[bytes, float] = {}  # chats to look at again at a (loop) time
         self._scan_at = 0.0  # when to read the whole queue next (loop time)
+        self._more_waiting = False  # the last read of the whole queue was a full page
         self._in_flight: dict[bytes, asyncio.Task[None]] = {}  # one message per chat
         self._calls = 0  # of those, how many are waiting for the provider's answer
         # Messages finished since the due list was read: that list may still show them.
@@ -139,11 +140,15 @@ class OutboxSender:
         self._finished.clear()
         moment = _iso(datetime.now(UTC))
         rows: list[OutboxRow] = []
-        if now >= self._scan_at:
+        # A full page means more are waiting (a bulk send): read on as soon as most of what
+        # was read has gone, so the sender keeps up with its rate, not with the scan's pace.
+        refill = self._more_waiting and len(self._ready) < SCAN_LIMIT // 2
+        if now >= self._scan_at or refill:
             self._scan_at = now + SCAN_EVERY
             rows = await self.storage.due_messages(self.channel, moment, SCAN_LIMIT)
-            if len(rows) == SCAN_LIMIT:
-                self._scan_at = now + IDLE_WAIT  # more are waiting: look again soon
+            self._more_waiting = len(rows) == SCAN_LIMIT
+            if self._more_waiting:
+                self._scan_at = now + IDLE_WAIT
         keys = [key for key in self._check if key not in self._in_flight]
         self._check.clear()
         if keys:

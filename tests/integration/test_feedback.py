@@ -4,6 +4,7 @@ their own channel, through a running serve and the fake Telegram and Twilio."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
 from datetime import datetime
 from pathlib import Path
 from textwrap import dedent
@@ -20,7 +21,8 @@ from conversations.messages import Inbound
 from conversations.survey_loader import parse_survey
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
-from tests.integration.helpers import DB_NAME, SETTING_PREFIXES, TIMEOUT, command, rows
+from tests.integration.helpers import DB_NAME, rows
+from tests.integration.helpers import run as run_command
 from tests.integration.telegram_world import serving
 
 SAID = "Buses at night felt unsafe"
@@ -129,22 +131,8 @@ async def test_feedback_needs_words_and_a_survey(tmp_path: Path) -> None:
 
 
 def test_the_feedback_commands(tmp_path: Path) -> None:
-    import os
-    import subprocess
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith(SETTING_PREFIXES)}
-    env["YOUTHVOICE_DATABASE"] = str(tmp_path / DB_NAME)
-
     def run(*words: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*command(), *words],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            check=False,
-        )
+        return run_command(tmp_path, *words)
 
     (tmp_path / "trains.yaml").write_text(TRAINS)
     assert run("survey", "add", "trains.yaml").returncode == 0
