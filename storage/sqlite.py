@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +22,13 @@ from conversations.events import ParticipantErased
 from storage.migrate import migrate
 from storage.protocol import StorageError
 from storage.records import (
-    ExportedResponse,
-    ResponseTotals,
     StepRecord,
     StoredParticipant,
     SurveyRow,
 )
 from storage.sqlite_feedback import FeedbackQueries
 from storage.sqlite_outbox import OutboxQueries, Statements
+from storage.sqlite_results import ResultsQueries
 from storage.step_writes import ORDER, STATEMENTS, Writes, add_writes
 
 MAX_BATCH = 512
@@ -46,7 +45,7 @@ PRAGMAS = (
 )
 
 
-class SqliteStorage(OutboxQueries, FeedbackQueries):
+class SqliteStorage(OutboxQueries, FeedbackQueries, ResultsQueries):
     def __init__(self, conn: aiosqlite.Connection, path: str):
         self._conn = conn
         self.path = path
@@ -362,88 +361,6 @@ class SqliteStorage(OutboxQueries, FeedbackQueries):
             )
         self._surveys_changed = True
         await self._transaction(statements)
-
-    # --- results -------------------------------------------------------------------------
-    async def response_totals(self, slug: str) -> ResponseTotals:
-        row = await self._one(
-            "SELECT count(*), coalesce(sum(completed), 0) FROM responses r WHERE r.slug = ?"
-            " AND EXISTS (SELECT 1 FROM answers a WHERE a.response_id = r.id)",
-            (slug,),
-        )
-        return ResponseTotals(int(row[0]), int(row[1]))
-
-    async def answer_counts(self, slug: str) -> Mapping[str, Mapping[str, int]]:
-        rows = await self._all(
-            "SELECT a.question_id, a.value, count(*) FROM answers a"
-            " JOIN responses r ON r.id = a.response_id WHERE r.slug = ?"
-            " GROUP BY a.question_id, a.value",
-            (slug,),
-        )
-        counts: dict[str, dict[str, int]] = defaultdict(dict)
-        for question_id, value, count in rows:
-            counts[question_id][value] = int(count)
-        return counts
-
-    async def answered_counts(self, slug: str) -> Mapping[str, int]:
-        rows = await self._all(
-            "SELECT a.question_id, count(DISTINCT a.response_id) FROM answers a"
-            " JOIN responses r ON r.id = a.response_id WHERE r.slug = ? GROUP BY a.question_id",
-            (slug,),
-        )
-        return {question_id: int(count) for question_id, count in rows}
-
-    async def breakdown_counts(
-        self, slug: str, question_id: str, by_question_id: str
-    ) -> Mapping[tuple[str, str], int]:
-        rows = await self._all(
-            "SELECT a.value, b.value, count(*) FROM answers a"
-            " JOIN answers b ON b.response_id = a.response_id AND b.question_id = ?"
-            " JOIN responses r ON r.id = a.response_id"
-            " WHERE r.slug = ? AND a.question_id = ? GROUP BY a.value, b.value",
-            (by_question_id, slug, question_id),
-        )
-        return {(value, by_value): int(count) for value, by_value, count in rows}
-
-    async def breakdown_answered(
-        self, slug: str, question_id: str, by_question_id: str
-    ) -> Mapping[str, int]:
-        rows = await self._all(
-            "SELECT b.value, count(DISTINCT a.response_id) FROM answers a"
-            " JOIN answers b ON b.response_id = a.response_id AND b.question_id = ?"
-            " JOIN responses r ON r.id = a.response_id"
-            " WHERE r.slug = ? AND a.question_id = ? GROUP BY b.value",
-            (by_question_id, slug, question_id),
-        )
-        return {by_value: int(count) for by_value, count in rows}
-
-    async def export_responses(self, slug: str) -> list[ExportedResponse]:
-        responses = await self._all(
-            "SELECT id, version, month, age_band, channel, language, completed FROM responses"
-            " WHERE slug = ? ORDER BY month, id",
-            (slug,),
-        )
-        answers: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-        rows = await self._all(
-            "SELECT a.response_id, a.question_id, a.value FROM answers a"
-            " JOIN responses r ON r.id = a.response_id WHERE r.slug = ?",
-            (slug,),
-        )
-        for response_id, question_id, value in rows:
-            answers[response_id][question_id].append(value)
-        return [
-            ExportedResponse(
-                r[0],
-                int(r[1]),
-                r[2],
-                r[3],
-                r[4],
-                r[5],
-                bool(r[6]),
-                {q: sorted(v) for q, v in answers[r[0]].items()},
-            )
-            for r in responses
-            if r[0] in answers
-        ]
 
 
 def _runs_of_the_same_kind(
