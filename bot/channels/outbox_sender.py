@@ -178,9 +178,6 @@ class OutboxSender:
             if chat_wait > 0:
                 soonest = min(soonest, chat_wait)
                 continue
-            await self.limit.acquire(self.cost(row))
-            if self._ready.get(key) is not row:
-                continue  # its chat was woken while we waited: it is read again
             del self._ready[key]
             if paced:
                 self.per_chat.take(key)
@@ -206,6 +203,9 @@ class OutboxSender:
         key = row.chat_key or b""
         try:
             try:
+                # The overall limit is taken here, just before the request is written, so
+                # what the provider counts is what was counted here, however busy we are.
+                await self.limit.acquire(self.cost(row))
                 outcome = await self._request(row)
             finally:
                 self._calls -= 1

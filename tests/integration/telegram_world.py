@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,7 +19,7 @@ from conversations.survey_loader import parse_survey
 from storage.records import QueuedMessage, StepRecord
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
 from tests.fakes.twilio_api import BOT_NUMBER, FakeTwilio
-from tests.integration.helpers import DB_NAME, SETTING_PREFIXES
+from tests.integration.helpers import DB_NAME, SETTING_PREFIXES, clean_env, command
 
 SURVEY = dedent(
     """\
@@ -148,6 +149,26 @@ def queued_step(
         session_json=session_to_json(state),
         now="2026-11-23T10:00:00+00:00",
         queued=(QueuedMessage(f"{purpose}:{key}", body, sealed, purpose, priority),),
+    )
+
+
+def start_serve(folder: Path, fake: FakeTelegram) -> subprocess.Popen[str]:
+    """`youthvoice serve` as its own process, on `folder`'s database, with its shipped limits."""
+    env = clean_env(
+        folder / DB_NAME,
+        YOUTHVOICE_PORT=str(free_port()),
+        TELEGRAM_BOT_TOKEN=fake.token,
+        TELEGRAM_API_BASE_URL=fake.url,
+        PTB_TIMEDELTA="1",
+    )
+    return subprocess.Popen(
+        [*command(), "serve"],
+        cwd=folder,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 

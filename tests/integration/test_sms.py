@@ -267,3 +267,21 @@ async def test_each_way_of_typing_yes_or_no(tmp_path: Path, typed: str, stored: 
         assert "Reply YES or NO" in night
         assert "What one thing" in await me.say(typed)
         assert (await runtime.storage.answer_counts("buses"))["night"] == {stored: 1}
+
+
+async def test_a_delivery_report_of_21610_stops_that_young_person(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(outbox_sender, "SCAN_EVERY", 0.2)
+    async with FakeTwilio() as fake, serving(None, tmp_path, twilio=fake) as (_s, runtime):
+        fake.undeliverable(OTHER_PHONE, status="failed", error_code=21610)
+        assert await runtime.storage.save_step(queued_sms(runtime, OTHER_PHONE, "Hello", "3"))
+        await fake.wait_until(lambda: len(fake.callbacks) >= 1)
+        pseudonym = runtime.keys.pseudonym("sms", OTHER_PHONE)
+        assert rows(
+            tmp_path / DB_NAME, "SELECT stopped FROM participants WHERE pseudonym = ?", (pseudonym,)
+        ) == [(1,)]
+        assert rows(tmp_path / DB_NAME, "SELECT status, provider_status FROM outbox") == [
+            ("failed", "failed")
+        ]
+        assert rows(tmp_path / DB_NAME, "SELECT count(*) FROM contacts") == [(0,)]

@@ -14,28 +14,9 @@ import pytest
 
 from tests.fakes.telegram_api import FakeTelegram
 from tests.integration.helpers import DB_NAME, clean_env, command, one_error_line, rows, run
-from tests.integration.telegram_world import SURVEY, Chatter, free_port
+from tests.integration.telegram_world import SURVEY, Chatter, free_port, start_serve
 
 CHAT = 6612345678
-
-
-def start_serve(folder: Path, fake: FakeTelegram) -> subprocess.Popen[str]:
-    env = clean_env(
-        folder / DB_NAME,
-        YOUTHVOICE_PORT=str(free_port()),
-        TELEGRAM_BOT_TOKEN=fake.token,
-        TELEGRAM_API_BASE_URL=fake.url,
-        PTB_TIMEDELTA="1",
-    )
-    return subprocess.Popen(
-        [*command(), "serve"],
-        cwd=folder,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 async def wait_for(predicate, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
