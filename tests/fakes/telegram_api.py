@@ -43,7 +43,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from tests.fakes.waiting import Waits
+from tests.fakes.waiting import FakeProvider
 
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
@@ -440,7 +440,7 @@ class _Queued:
         return int(self.update["update_id"])
 
 
-class FakeTelegram(Waits):
+class FakeTelegram(FakeProvider):
     """A Telegram Bot API server for tests.
 
     Differences from the real Bot API a test should know:
@@ -570,18 +570,6 @@ class FakeTelegram(Waits):
         if self._http is not None:
             await self._http.aclose()
             self._http = None
-
-    async def __aenter__(self) -> FakeTelegram:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     # --- what a young person does ------------------------------------------------------------
     def user_says(

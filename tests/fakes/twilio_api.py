@@ -36,7 +36,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl
 from xml.etree import ElementTree
@@ -50,7 +49,7 @@ from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 
 from tests.fakes.telegram_api import LocalServer
-from tests.fakes.waiting import Waits
+from tests.fakes.waiting import FakeProvider
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
@@ -180,7 +179,7 @@ def _not_found(path: str) -> TwilioError:
 
 
 # --- the fake ---------------------------------------------------------------------------------
-class FakeTwilio(Waits):
+class FakeTwilio(FakeProvider):
     """A Twilio Messaging API server for tests.
 
     Differences from the real Twilio a test should know:
@@ -269,18 +268,6 @@ class FakeTwilio(Waits):
         if self._http is not None:
             await self._http.aclose()
             self._http = None
-
-    async def __aenter__(self) -> FakeTwilio:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     # --- what the test arranges ------------------------------------------------------------------
     def opt_out(self, number: str) -> None:
