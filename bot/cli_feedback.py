@@ -50,6 +50,8 @@ def feedback_status(slug: str) -> None:
             return await storage.feedback_status(slug)
 
     counts = _run(work)
+    # A message being handed to the provider right now still counts as queued.
+    counts["queued"] = counts.get("queued", 0) + counts.pop("sending", 0)
     for status in STATUSES:
         print(f"{status}: {counts.get(status, 0)}")
     cancelled = counts.get("cancelled", 0)

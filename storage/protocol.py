@@ -6,6 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Protocol
 
 from storage.records import (
+    ClaimedRow,
     ExportedResponse,
     FeedbackPost,
     FeedbackRecipient,
@@ -71,6 +72,18 @@ class Storage(Protocol):
         self, channel: str, chat_keys: Collection[bytes], now: str
     ) -> list[OutboxRow]:
         """As `due_messages`, for these chats only (oldest first)."""
+        ...
+
+    async def claim(self, message_id: int, now: str) -> None:
+        """Durably mark a message 'sending' just before its request is made."""
+        ...
+
+    async def release(self, message_id: int) -> None:
+        """A claimed message the provider never took is due again."""
+        ...
+
+    async def claimed_messages(self, channel: str) -> list[ClaimedRow]:
+        """Messages left 'sending' (by a crash): their fate must be asked of the provider."""
         ...
 
     async def mark_sent(self, message_id: int, provider_id: str | None, now: str) -> None: ...

@@ -47,6 +47,16 @@ class OutboxRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ClaimedRow:
+    """A message whose request may have been made when the sender last stopped (a crash)."""
+
+    row: OutboxRow
+    claimed_at: str
+    # The provider's id of the young person's last earlier message on this channel, if any.
+    earlier_provider_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class StepRecord:
     """Everything one step changes, saved in one transaction before any reply is released.
 

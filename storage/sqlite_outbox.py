@@ -1,7 +1,8 @@
 """The outbox's SQL for SqliteStorage: picking what is due, and recording what happened.
 
 One young person's messages go strictly in order: only the oldest unsent message for each
-chat is ever due. A sent or failed message keeps no address.
+chat is ever due, and none while an earlier one is claimed ('sending': its request may have
+been made) and not yet known to be sent. A sent or failed message keeps no address.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any, Protocol
 
-from storage.records import OutboxRow
+from storage.records import ClaimedRow, OutboxRow
 
 # Statements written together in one transaction (group-committed with conversation steps).
 Statements = tuple[tuple[str, tuple[Any, ...]], ...]
@@ -18,7 +19,7 @@ _COLUMNS = "o.id, o.chat_key, o.channel, o.purpose, o.body, o.address, o.attempt
 _OLDEST_OF_ITS_CHAT = (
     "o.channel = ? AND o.status = 'queued' AND (o.not_before IS NULL OR o.not_before <= ?)"
     " AND o.id = (SELECT min(i.id) FROM outbox i"
-    "  WHERE i.chat_key = o.chat_key AND i.status = 'queued')"
+    "  WHERE i.chat_key = o.chat_key AND i.status IN ('queued', 'sending'))"
 )
 _DUE = (
     f"SELECT {_COLUMNS} FROM outbox o WHERE {_OLDEST_OF_ITS_CHAT} ORDER BY o.priority, o.id LIMIT ?"
@@ -27,7 +28,20 @@ _SENT = (
     "UPDATE outbox SET status = 'sent', provider_id = ?, sent_at = ?,"
     " attempts = attempts + 1, address = NULL, chat_key = NULL WHERE id = ?"
 )
-_RETRY = "UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ? WHERE id = ?"
+_RETRY = (
+    "UPDATE outbox SET status = 'queued', attempts = attempts + 1, not_before = ?,"
+    " last_error = ? WHERE id = ?"
+)
+_CLAIM = "UPDATE outbox SET status = 'sending', claimed_at = ? WHERE id = ? AND status = 'queued'"
+_RELEASE = "UPDATE outbox SET status = 'queued' WHERE id = ? AND status = 'sending'"
+# Claimed messages whose fate a crash left unknown, each with the provider's id of the last
+# message that young person was sent on this channel before it (Telegram's are in order).
+_CLAIMED = (
+    f"SELECT {_COLUMNS}, o.claimed_at, (SELECT max(CAST(e.provider_id AS INTEGER)) FROM outbox e"
+    "  WHERE e.pseudonym = o.chat_key AND e.channel = o.channel AND e.id < o.id"
+    "  AND e.provider_id GLOB '[0-9]*')"
+    " FROM outbox o WHERE o.channel = ? AND o.status = 'sending' ORDER BY o.id"
+)
 _FAILED = (
     "UPDATE outbox SET status = 'failed', attempts = attempts + 1,"
     " last_error = ?, address = NULL, chat_key = NULL WHERE id = ?"
@@ -83,6 +97,18 @@ class OutboxQueries:
             (channel,),
         )
         return rows[0][0] if rows else None
+
+    async def claim(self: _Runs, message_id: int, now: str) -> None:
+        """Record, durably, that this message's request is about to be made."""
+        await self._group_write(((_CLAIM, (now, message_id)),))
+
+    async def release(self: _Runs, message_id: int) -> None:
+        """A claimed message the provider never took: due again."""
+        await self._group_write(((_RELEASE, (message_id,)),))
+
+    async def claimed_messages(self: _Runs, channel: str) -> list[ClaimedRow]:
+        rows = await self._all(_CLAIMED, (channel,))
+        return [ClaimedRow(_row(r), r[8], None if r[9] is None else int(r[9])) for r in rows]
 
     async def mark_sent(self: _Runs, message_id: int, provider_id: str | None, now: str) -> None:
         await self._group_write(((_SENT, (provider_id, now, message_id)),))

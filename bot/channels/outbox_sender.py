@@ -2,9 +2,14 @@
 
 At most the channel's rate in any second across all chats (weighted, e.g. by SMS segments),
 and, where the channel asks for it, a pace per chat; one chat's messages strictly in order;
-replies before bulk sends (the outbox's priority). A message is marked sent only after the
-provider took it, so a crash can at worst send one message twice, never lose it. Each
-channel says how to hand a message over and what the provider's answer means (`_request`).
+replies before bulk sends (the outbox's priority). Each channel says how to hand a message
+over and what the provider's answer means (`_request`).
+
+Nothing lost, nothing twice: a message is claimed ('sending', committed) just before its
+request and marked sent once the provider has taken it. A crash between the two leaves it
+claimed, and at the next start the channel asks the provider whether it arrived
+(`_reconcile`) before that young person is sent anything else: if it did, it is marked sent;
+if not, it is sent. Requests that are safe to repeat (Telegram's edits) are not claimed.
 
 The sender is told which chat has something new (`wake`) and reads only that chat's next
 message, keeping what it has read in memory until there is room to send it; the whole queue
@@ -24,7 +29,7 @@ from bot.channels.rate_limit import PerKeyWindows, SlidingWindow
 from bot.keys import KeyRing
 from bot.quiet_hours import QuietHours
 from storage.protocol import Storage
-from storage.records import OutboxRow
+from storage.records import ClaimedRow, OutboxRow
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
@@ -100,6 +105,7 @@ class OutboxSender:
         self._calls = 0  # of those, how many are waiting for the provider's answer
         # Messages finished since the due list was read: that list may still show them.
         self._finished: set[int] = set()
+        self._settling: set[asyncio.Task[None]] = set()
 
     def wake(self, chat_key: bytes | None = None) -> None:
         """Something new may be due: in this chat, or anywhere when no chat is named."""
@@ -113,6 +119,9 @@ class OutboxSender:
     async def run(self) -> None:
         """Send until `stop()`; messages left unsent stay queued for next time."""
         loop = asyncio.get_running_loop()
+        # Messages a crash left claimed: their chats wait (the outbox shows nothing due for
+        # them) while the provider is asked; everyone else's messages go meanwhile.
+        self._settle(await self.storage.claimed_messages(self.channel))
         while not self._stopping:
             await self._read_due(loop.time())
             started, soonest = await self._start_ready()
@@ -193,6 +202,8 @@ class OutboxSender:
         """Stop taking new messages and let those in flight finish."""
         self._stopping = True
         self.wake()
+        for task in self._settling:
+            task.cancel()
         pending = list(self._in_flight.values())
         if pending:
             await asyncio.wait(pending, timeout=timeout)
@@ -201,7 +212,10 @@ class OutboxSender:
         """Make the call, then record what happened. The call's place among those in flight
         is given back as soon as the provider answers, not after the record is committed."""
         key = row.chat_key or b""
+        claimed = self.claims(row)
         try:
+            if claimed:
+                await self.storage.claim(row.id, _iso(datetime.now(UTC)))
             try:
                 # The overall limit is taken here, just before the request is written, so
                 # what the provider counts is what was counted here, however busy we are.
@@ -213,12 +227,57 @@ class OutboxSender:
             await self._record(row, outcome)
         except Exception:  # never let one message stop the sender
             log.exception("sending outbox message %s failed", row.id)
+            if claimed:  # whether it went is unknown: ask, as after a crash
+                self._settle([ClaimedRow(row, _iso(datetime.now(UTC)), None)], after=IDLE_WAIT)
         finally:
             self._finished.add(row.id)
             self._in_flight.pop(key, None)
             self.wake(key)
 
+    # --- after a crash -------------------------------------------------------------------
+    def _settle(self, claimed: list[ClaimedRow], after: float = 0.0) -> None:
+        if claimed:
+            log.info("%s: asking about %d message(s) left unconfirmed", self.channel, len(claimed))
+            task = asyncio.create_task(self._settle_all(claimed, after))
+            self._settling.add(task)
+            task.add_done_callback(self._settling.discard)
+
+    async def _settle_all(self, claimed: list[ClaimedRow], after: float) -> None:
+        await asyncio.sleep(after)
+        await asyncio.gather(*(self._settle_one(one) for one in claimed))
+
+    async def _settle_one(self, claimed: ClaimedRow) -> None:
+        """Find out from the provider whether a claimed message arrived, and record it."""
+        row = claimed.row
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                outcome = await self._reconcile(claimed)
+            except Exception as exc:  # as a passing fault: ask again
+                log.exception("asking about outbox message %s failed", row.id)
+                outcome = RetryLater(str(exc))
+            if not isinstance(outcome, RetryLater):
+                break
+            await asyncio.sleep(outcome.seconds or min(60, 2**attempt))
+        else:
+            log.warning("no answer about outbox message %s: sending it again", row.id)
+            outcome = None
+        if outcome is None:
+            await self.storage.release(row.id)
+        else:
+            await self._record(row, outcome)
+        self.wake(row.chat_key or b"")
+
     # --- what a channel says --------------------------------------------------------------
+    def claims(self, row: OutboxRow) -> bool:
+        """Whether this message is claimed before its request (false where a repeat of the
+        request does no harm)."""
+        return True
+
+    async def _reconcile(self, claimed: ClaimedRow) -> Outcome | None:
+        """Whether a claimed message reached the provider: the outcome if it did, None if
+        it did not, RetryLater if the provider cannot say now."""
+        raise NotImplementedError
+
     def paced(self, row: OutboxRow) -> bool:
         """Whether this message counts against its chat's pace."""
         return True

@@ -5,10 +5,15 @@ Within SMS_RATE_LIMIT segments a second: a message of three segments uses three.
 message asks Twilio for delivery reports at `/sms/status`. Twilio error 21610 (the number
 texted STOP to Twilio) counts as STOP here too; a 429 or a fault on Twilio's side is tried
 again with backoff; any other refusal fails that message only.
+
+After a crash, whether a claimed message arrived is asked of Twilio: the recent messages to
+that number (Twilio's Messages list, newest first) are searched for one with the same words
+created since the claim, less a minute for the two clocks' difference.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -30,9 +35,11 @@ from bot.keys import KeyRing
 from bot.quiet_hours import QuietHours
 from bot.settings import Settings
 from storage.protocol import Storage
-from storage.records import OutboxRow
+from storage.records import ClaimedRow, OutboxRow
 
 TOO_MANY_REQUESTS = 20429
+RECENT = 50  # messages to a number looked at after a crash
+CLOCK_MARGIN = timedelta(minutes=1)
 
 
 class SmsSender(OutboxSender):
@@ -86,17 +93,39 @@ class SmsSender(OutboxSender):
                 **self.sender_fields,
             )
         except TwilioRestException as exc:
-            error = f"twilio {exc.status} {exc.code}: {exc.msg}"
-            if str(exc.code) == UNSUBSCRIBED:
-                return Unreachable(error)
-            if exc.status == 429 or exc.code == TOO_MANY_REQUESTS or exc.status >= 500:
-                return RetryLater(error)
-            return Failed(error)
+            return _refused(exc)
         except (aiohttp.ClientError, TimeoutError) as exc:
             return RetryLater(f"network: {exc.__class__.__name__}")
         return Sent(message.sid)
+
+    async def _reconcile(self, claimed: ClaimedRow) -> Outcome | None:
+        row = claimed.row
+        if row.address is None:
+            return Failed("no address")
+        number = self.keys.unseal(row.address, "address")
+        since = datetime.fromisoformat(claimed.claimed_at) - CLOCK_MARGIN
+        try:
+            recent = await self.client.messages.list_async(to=number, limit=RECENT)
+        except TwilioRestException as exc:
+            return RetryLater(f"twilio {exc.status} {exc.code}: {exc.msg}")
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            return RetryLater(f"network: {exc.__class__.__name__}")
+        for message in recent:
+            created = message.date_created
+            if message.body == row.body and created is not None and created >= since:
+                return Sent(message.sid)
+        return None
 
     async def close(self) -> None:
         http = self.client.http_client
         if isinstance(http, AsyncTwilioHttpClient):
             await http.close()
+
+
+def _refused(exc: TwilioRestException) -> Outcome:
+    error = f"twilio {exc.status} {exc.code}: {exc.msg}"
+    if str(exc.code) == UNSUBSCRIBED:
+        return Unreachable(error)
+    if exc.status == 429 or exc.code == TOO_MANY_REQUESTS or exc.status >= 500:
+        return RetryLater(error)
+    return Failed(error)

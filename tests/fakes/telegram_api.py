@@ -458,6 +458,9 @@ class FakeTelegram(FakeProvider):
     - block() only makes sends fail; pass notify=True for the my_chat_member update
       Telegram sends;
     - callback queries do not expire, and tapping does not check that the button exists.
+
+    A test may set `answer_delay` (seconds, 0): a sent message is taken at once but the answer
+    comes that much later, so a bot killed meanwhile cannot know that it went.
     """
 
     port = 0  # 0: an ephemeral port; the stand-alone server sets its own
@@ -481,6 +484,7 @@ class FakeTelegram(FakeProvider):
         self.bot_id = int(prefix) if prefix.isdigit() else 1
         self.webhook_max_attempts = 5
         self.webhook_backoff = 0.05
+        self.answer_delay = 0.0
         # what the bot did
         self.sent: list[SentMessage] = []
         self.edits: list[Edit] = []
@@ -1006,6 +1010,8 @@ class FakeTelegram(FakeProvider):
         self._window.append((now, chat_id))
         self.send_times.append(now)
         self.sent.append(SentMessage(chat_id, message["message_id"], text, markup, parse_mode))
+        if self.answer_delay > 0:
+            await asyncio.sleep(self.answer_delay)
         return copy.deepcopy(message)
 
     def _editable(self, params: _Params) -> tuple[int, int, dict[str, Any]]:
@@ -1153,7 +1159,9 @@ class StandaloneFakeTelegram(FakeTelegram):
     - GET /_test/sent?after=N&timeout=S: the messages the bot sent after the first N (waiting
       up to S seconds for one), as {"next": M, "messages": [{"chat_id", "message_id", "text",
       "buttons": [callback_data, ...]}]};
-    - GET /_test/stats: how many messages, edits, answered taps, errors and 429s so far.
+    - GET /_test/stats: how many messages, edits, answered taps, errors and 429s so far;
+    - GET /_test/arrivals?after=N&contains=TEXT&timeout=S: when each message after the first N
+      arrived (see `arrivals_answer`), for counting a bulk send (benchmarks/broadcast.py).
 
     `latency` (seconds) delays every Bot API answer, as the way to Telegram and back would.
     """
@@ -1169,6 +1177,7 @@ class StandaloneFakeTelegram(FakeTelegram):
             Route("/_test/actions", self._test_actions, methods=["POST"]),
             Route("/_test/sent", self._test_sent, methods=["GET"]),
             Route("/_test/stats", self._test_stats, methods=["GET"]),
+            Route("/_test/arrivals", self._test_arrivals, methods=["GET"]),
         ]
         return Starlette(routes=routes + super()._app().routes)
 
@@ -1241,6 +1250,45 @@ class StandaloneFakeTelegram(FakeTelegram):
                 "pending_updates": len(self._queue),
             }
         )
+
+    async def _test_arrivals(self, request: Request) -> Response:
+        query = request.query_params
+        try:
+            after, timeout = int(query.get("after", "0")), float(query.get("timeout", "0"))
+        except ValueError:
+            return JSONResponse({"error": "after and timeout must be numbers"}, status_code=400)
+        if len(self.sent) <= after and not self._closing:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._sent_changed.wait(), min(30.0, max(0.0, timeout)))
+        after = max(0, after)
+        page = slice(after, after + ARRIVALS_PAGE)
+        sends = [
+            (sent.chat_id, at, 1, sent.text)
+            for sent, at in zip(self.sent[page], self.send_times[page], strict=True)
+        ]
+        return arrivals_answer(after, sends, query.get("contains", ""))
+
+
+ARRIVALS_PAGE = 5000
+
+
+def arrivals_answer(
+    after: int, sends: list[tuple[int | str, float, int, str]], contains: str
+) -> JSONResponse:
+    """The answer to GET /_test/arrivals: `sends` are the messages after the first `after`
+    as (chat id or number, time.monotonic() when accepted, weight, text), at most
+    ARRIVALS_PAGE of them. Those whose text contains `contains` are listed in "matching" as
+    [address, at, weight], the rest in "others" as [address, at, text]; "next" is the N to
+    ask with next. time.monotonic() is one clock for every process on Linux, so a driver can
+    compare these times with its own."""
+    matching: list[list[Any]] = []
+    others: list[list[Any]] = []
+    for address, at, weight, text in sends:
+        if contains and contains in text:
+            matching.append([address, at, weight])
+        else:
+            others.append([address, at, text])
+    return JSONResponse({"next": after + len(sends), "matching": matching, "others": others})
 
 
 async def _serve_until_stopped(fake: StandaloneFakeTelegram) -> None:

@@ -48,7 +48,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 
-from tests.fakes.telegram_api import LocalServer
+from tests.fakes.telegram_api import ARRIVALS_PAGE, LocalServer, arrivals_answer
 from tests.fakes.waiting import FakeProvider
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
@@ -183,7 +183,8 @@ class FakeTwilio(FakeProvider):
     """A Twilio Messaging API server for tests.
 
     Differences from the real Twilio a test should know:
-    - only Messages create and fetch exist; any `From` is accepted as one of the account's
+    - only Messages create, fetch and list exist (the list filtered by To and From only,
+      newest first, one page of up to PageSize); any `From` is accepted as one of the account's
       numbers, `To` must be E.164, and media (MediaUrl) is not supported;
     - over `rate_limit` segments a second (plus `tolerance`) a send answers 429 (20429) at
       once, where Twilio mostly queues; a message is accepted when nothing else is in the
@@ -197,7 +198,9 @@ class FakeTwilio(FakeProvider):
       `callbacks`;
     - segment counts ignore Smart Encoding and the split of escape sequences.
 
-    A test may change `callback_delay` (seconds, 0.01) and `handle_opt_out` (True) at will.
+    A test may change `callback_delay` (seconds, 0.01) and `handle_opt_out` (True) at will,
+    and `answer_delay` (seconds, 0): a message is taken at once but the answer comes that much
+    later, so a bot killed meanwhile cannot know that it went.
     """
 
     port = 0  # 0: an ephemeral port; the stand-alone server sets its own
@@ -217,6 +220,7 @@ class FakeTwilio(FakeProvider):
         self.tolerance = tolerance
         self.status_callbacks = status_callbacks
         self.callback_delay = 0.01
+        self.answer_delay = 0.0
         self.handle_opt_out = True
         self.url = ""
         # what the bot did
@@ -242,6 +246,7 @@ class FakeTwilio(FakeProvider):
         return Starlette(
             routes=[
                 Route(f"{messages}.json", partial(self._rest, self._create), methods=["POST"]),
+                Route(f"{messages}.json", partial(self._rest, self._list), methods=["GET"]),
                 Route(
                     f"{messages}/{{sid}}.json", partial(self._rest, self._fetch), methods=["GET"]
                 ),
@@ -446,6 +451,32 @@ class FakeTwilio(FakeProvider):
             raise _not_found(request.url.path)
         return JSONResponse(self._resource(sms))
 
+    async def _list(self, request: Request) -> Response:
+        query = request.query_params
+        try:
+            size = min(1000, max(1, int(query.get("PageSize", "50"))))
+        except ValueError:
+            raise TwilioError(400, 20001, "Invalid PageSize") from None
+        found = [
+            sms
+            for sms in reversed(self.messages)
+            if query.get("To") in (None, sms.to) and query.get("From") in (None, sms.from_)
+        ][:size]
+        uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages.json"
+        return JSONResponse(
+            {
+                "messages": [self._resource(sms) for sms in found],
+                "end": max(0, len(found) - 1),
+                "first_page_uri": f"{uri}?PageSize={size}&Page=0",
+                "next_page_uri": None,
+                "page": 0,
+                "page_size": size,
+                "previous_page_uri": None,
+                "start": 0,
+                "uri": f"{uri}?PageSize={size}&Page=0",
+            }
+        )
+
     async def _create(self, request: Request) -> Response:
         if self._failures:
             raise _http_error(self._failures.popleft())
@@ -492,6 +523,8 @@ class FakeTwilio(FakeProvider):
         self.send_times.append(now)
         self.messages.append(sms)
         self._by_sid[sms.sid] = sms
+        if self.answer_delay > 0:
+            await asyncio.sleep(self.answer_delay)
         # Twilio answers first and reports progress afterwards.
         task = BackgroundTask(self._start_progress, sms)
         return JSONResponse(self._resource(sms), status_code=201, background=task)
@@ -597,6 +630,48 @@ __all__ = [
 # --- on its own, in another process ---------------------------------------------------------
 #     python -m tests.fakes.twilio_api --port 0 [--rate-limit R] [--tolerance T]
 # prints its URL as the first line of stdout and serves until SIGTERM or SIGINT.
+class StandaloneFakeTwilio(FakeTwilio):
+    """The fake with routes for a driver in another process (benchmarks/broadcast.py):
+
+    - GET /_test/stats: how many messages and segments were accepted, 429s, errors and
+      status callbacks so far;
+    - GET /_test/arrivals?after=N&contains=TEXT: when each message after the first N was
+      accepted, weighted by its segments (see telegram_api's `arrivals_answer`).
+    """
+
+    def _app(self) -> Starlette:
+        app = super()._app()
+        app.router.routes[0:0] = [
+            Route("/_test/stats", self._test_stats, methods=["GET"]),
+            Route("/_test/arrivals", self._test_arrivals, methods=["GET"]),
+        ]
+        return app
+
+    async def _test_stats(self, request: Request) -> Response:
+        return JSONResponse(
+            {
+                "sent": len(self.messages),
+                "segments": sum(message.segments for message in self.messages),
+                "rejected_429": self.rejected_429,
+                "errors": len(self.errors),
+                "last_errors": [list(error) for error in self.errors[-5:]],
+                "callbacks": len(self.callbacks),
+                "pending_callbacks": self.pending_callbacks,
+            }
+        )
+
+    async def _test_arrivals(self, request: Request) -> Response:
+        try:
+            after = max(0, int(request.query_params.get("after", "0")))
+        except ValueError:
+            return JSONResponse({"error": "after must be a number"}, status_code=400)
+        sends = [
+            (sms.to, sms.created, sms.segments, sms.body)
+            for sms in self.messages[after : after + ARRIVALS_PAGE]
+        ]
+        return arrivals_answer(after, sends, request.query_params.get("contains", ""))
+
+
 async def _serve_until_stopped(fake: FakeTwilio) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -624,7 +699,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
         parser.error("--port must be 0 to 65535")
-    fake = FakeTwilio(
+    fake = StandaloneFakeTwilio(
         args.account_sid,
         args.auth_token,
         rate_limit=args.rate_limit,

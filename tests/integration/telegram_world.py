@@ -14,6 +14,7 @@ from bot import survey_admin
 from bot.runtime import Runtime, open_runtime, open_storage
 from bot.serve import Service
 from bot.settings import load_settings
+from conversations.messages import Inbound
 from conversations.state import ParticipantState, session_to_json
 from conversations.survey_loader import parse_survey
 from storage.records import QueuedMessage, StepRecord
@@ -152,15 +153,35 @@ def queued_step(
     )
 
 
-def start_serve(folder: Path, fake: FakeTelegram) -> subprocess.Popen[str]:
-    """`youthvoice serve` as its own process, on `folder`'s database, with its shipped limits."""
-    env = clean_env(
-        folder / DB_NAME,
-        YOUTHVOICE_PORT=str(free_port()),
-        TELEGRAM_BOT_TOKEN=fake.token,
-        TELEGRAM_API_BASE_URL=fake.url,
-        PTB_TIMEDELTA="1",
-    )
+async def takes_part(
+    runtime: Runtime, channel: str, address: str, *, age: str, hear_back: str, then: str = ""
+) -> None:
+    """A young person starts a survey by its keyword and answers the opening questions."""
+    for text in (then.split("|")[0] or "buses", "yes", age, hear_back, "no", "1"):
+        await runtime.dispatcher.handle(channel, address, Inbound(text=text, channel=channel))
+    for text in then.split("|")[1:]:
+        await runtime.dispatcher.handle(channel, address, Inbound(text=text, channel=channel))
+
+
+def start_serve(
+    folder: Path, fake: FakeTelegram | None, twilio: FakeTwilio | None = None, **more: str
+) -> subprocess.Popen[str]:
+    """`youthvoice serve` as its own process, on `folder`'s database, with its shipped limits
+    (unless `more` settings change them), talking to Telegram through `fake` and to Twilio
+    through `twilio` when given."""
+    port = free_port()
+    settings = {"YOUTHVOICE_PORT": str(port), "PTB_TIMEDELTA": "1", **more}
+    if fake is not None:
+        settings |= {"TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.url}
+    if twilio is not None:
+        settings |= {
+            "TWILIO_ACCOUNT_SID": twilio.account_sid,
+            "TWILIO_AUTH_TOKEN": twilio.auth_token,
+            "TWILIO_FROM_NUMBER": BOT_NUMBER,
+            "TWILIO_API_BASE_URL": twilio.url,
+            "YOUTHVOICE_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        }
+    env = clean_env(folder / DB_NAME, **settings)
     return subprocess.Popen(
         [*command(), "serve"],
         cwd=folder,

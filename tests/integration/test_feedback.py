@@ -16,14 +16,12 @@ import time_machine
 from bot import survey_admin
 from bot.channels import outbox_sender
 from bot.feedback import FeedbackError, send_feedback
-from bot.runtime import Runtime
-from conversations.messages import Inbound
 from conversations.survey_loader import parse_survey
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
 from tests.integration.helpers import DB_NAME, rows
 from tests.integration.helpers import run as run_command
-from tests.integration.telegram_world import serving
+from tests.integration.telegram_world import serving, takes_part
 
 SAID = "Buses at night felt unsafe"
 DID = "Two more night buses, with lit stops"
@@ -39,16 +37,6 @@ TRAINS = dedent(
       - {id: often, type: yes_no, text: "Do you take the train?"}
     """
 )
-
-
-async def takes_part(
-    runtime: Runtime, channel: str, address: str, *, age: str, hear_back: str, then: str = ""
-) -> None:
-    """A young person starts a survey by its keyword and answers the opening questions."""
-    for text in (then.split("|")[0] or "buses", "yes", age, hear_back, "no", "1"):
-        await runtime.dispatcher.handle(channel, address, Inbound(text=text, channel=channel))
-    for text in then.split("|")[1:]:
-        await runtime.dispatcher.handle(channel, address, Inbound(text=text, channel=channel))
 
 
 @pytest.fixture(autouse=True)
