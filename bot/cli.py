@@ -119,6 +119,12 @@ async def _demo_survey(storage: Any, survey: str | None) -> str | None:
         raise Failure(
             f"survey '{slug}' is {row.status}; open it with: youthvoice survey open {slug}"
         )
+    if not (await survey_admin.load_stored_survey(storage, slug)).anonymous:
+        raise Failure(
+            f"'{slug}' is a review, which a child begins with their own code: make one with "
+            f"youthvoice review invite {slug} --due DATE --worker EMAIL, then run "
+            "youthvoice demo and type it"
+        )
     return slug
 
 
@@ -346,13 +352,16 @@ def _usage_error(exc: Exception) -> int:
     return code
 
 
-def _add_feedback_commands() -> None:
+def _add_more_commands() -> None:
     from bot.cli_feedback import feedback_app
+    from bot.cli_review import review_app, user_app
 
     app.add_typer(feedback_app, name="feedback")
+    app.add_typer(review_app, name="review")
+    app.add_typer(user_app, name="user")
 
 
-_add_feedback_commands()
+_add_more_commands()
 
 
 def main() -> None:

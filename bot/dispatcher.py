@@ -4,6 +4,10 @@ For each inbound message: work out the pseudonym, take that participant's lock, 
 state (from a small cache, else storage), run one engine step, save the whole step in one
 transaction (group-committed with other participants' steps), and only then hand the
 replies back to the channel. A message id seen before is processed once.
+
+A care review code (typed, or a Telegram link's start) is looked up here, before the step,
+and handed to the engine as a ticket. The conversation in progress is stored sealed, since
+a review's answers live there until the child chooses to send them.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from bot import review_codes
 from bot.catalogue import SurveyCatalogue
 from bot.keys import KeyRing
 from bot.participant_locks import ParticipantLocks
@@ -29,8 +34,9 @@ from conversations.events import (
     HearBackChosen,
     ParticipantErased,
     ParticipantStopped,
+    ReviewShared,
 )
-from conversations.messages import Inbound, Reply
+from conversations.messages import Inbound, Reply, ReviewTicket
 from conversations.state import ParticipantState, session_from_json, session_to_json
 from storage.protocol import Storage
 from storage.records import NewResponse, QueuedMessage, StepRecord, StoredParticipant
@@ -95,6 +101,10 @@ class Dispatcher:
             if conversation is not None:
                 current = await self.catalogue.survey_at(conversation.slug, conversation.version)
             now = self.clock()
+            code = self._code_in(inbound, known.state, current)
+            if code is not None:
+                ticket = await self._ticket(code, pseudonym, channel, address, now)
+                inbound = replace(inbound, text=None, start=None, review=ticket)
             result = step(self.catalogue.context(now, current), known.state, inbound)
             record = self._record(pseudonym, channel, address, message_id, known, result, now)
             if queue is not None:
@@ -103,6 +113,39 @@ class Dispatcher:
                 return ()
             self._remember(pseudonym, _Known(result.state, record.response_id))
             return result.replies
+
+    # --- care review codes -----------------------------------------------------------------
+    @staticmethod
+    def _code_in(
+        inbound: Inbound, state: ParticipantState, current: OpenSurvey | None
+    ) -> str | None:
+        """A review code in a Telegram link, or typed (but not as the answer to a question
+        that takes words)."""
+        if inbound.start is not None:
+            return review_codes.read_code(inbound.start)
+        conv = state.conversation
+        if conv is not None and conv.phase == "question" and current is not None:
+            types = {question.id: question.type for question in current.survey.questions}
+            if types.get(conv.question_id or "") == "text":
+                return None
+        return review_codes.read_code(inbound.text)
+
+    async def _ticket(
+        self, code: str, pseudonym: bytes, channel: str, address: str, now: float
+    ) -> ReviewTicket:
+        moment = datetime.fromtimestamp(now, UTC)
+        check = await self.storage.use_review_code(
+            review_codes.code_hash(self.keys, code),
+            pseudonym,
+            channel,
+            self.keys.seal(address, "contact"),
+            today=moment.astimezone(self.zone).date().isoformat(),
+            now=moment.isoformat(timespec="seconds"),
+            wrong_since=(moment - review_codes.WRONG_CODES_WINDOW).isoformat(timespec="seconds"),
+            wrong_limit=review_codes.WRONG_CODES_ALLOWED,
+        )
+        worker = review_codes.worker_words(check.worker) if check.worker is not None else ""
+        return ReviewTicket(check.status, check.review_id, check.slug, worker, check.due)
 
     # --- state in and out ----------------------------------------------------------------
     async def _load(self, pseudonym: bytes) -> _Known:
@@ -121,7 +164,10 @@ class Dispatcher:
             stopped=stored.stopped,
             taken=stored.taken,
         )
-        return session_from_json(stored.session_json, base)
+        session = stored.session_json
+        if isinstance(session, bytes):
+            session = self.keys.unseal(session, "session")
+        return session_from_json(session, base)
 
     def _record(
         self,
@@ -138,7 +184,7 @@ class Dispatcher:
         moment = datetime.fromtimestamp(now, UTC)
         new_response = None
         response_id = known.response_id
-        profile = contact = None
+        profile = contact = contribution = None
         drop_contact = False
         alerts = []
         for event in events:
@@ -166,6 +212,8 @@ class Dispatcher:
                 contact, drop_contact = None, True
             elif isinstance(event, AlertRaised):
                 alerts.append(self.keys.seal(event.text, "alert"))
+            elif isinstance(event, ReviewShared):
+                contribution = review_codes.contribution_blob(self.keys, event)
         if state.conversation is None or not state.conversation.consented:
             response_id = None
         erased = any(isinstance(e, ParticipantErased) for e in events)
@@ -182,8 +230,9 @@ class Dispatcher:
             contact=contact,
             drop_contact=drop_contact,
             alert_details=tuple(alerts),
-            session_json=None if erased else session_to_json(state),
+            session_json=None if erased else self.keys.seal(session_to_json(state), "session"),
             now=moment.isoformat(timespec="seconds"),
+            review_contribution=contribution,
         )
 
     def _with_queued(self, record: StepRecord, address: str, bodies: list[str]) -> StepRecord:
@@ -193,7 +242,11 @@ class Dispatcher:
             raise ValueError("queued replies need the inbound message id to name them")
         sealed = self.keys.seal(address, "address")
         queued = tuple(
-            QueuedMessage(f"reply:{record.channel}:{record.message_id}:{n}", body, sealed)
+            QueuedMessage(
+                f"reply:{record.channel}:{record.message_id}:{n}",
+                self.keys.seal(body, "outbox"),  # it may repeat what they said
+                sealed,
+            )
             for n, body in enumerate(bodies)
         )
         return replace(record, queued=queued)

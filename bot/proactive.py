@@ -29,4 +29,10 @@ def proactive_message(
     else:
         body = to_gsm(text)
     address = keys.unseal(contact, "contact")
-    return QueuedFeedback(dedupe_key, pseudonym, channel, body, keys.seal(address, "address"))
+    return QueuedFeedback(
+        dedupe_key,
+        pseudonym,
+        channel,
+        keys.seal(body, "outbox"),
+        keys.seal(address, "address"),
+    )

@@ -4,8 +4,12 @@ is forgotten across restarts.
 Every minute: a survey whose `closes` date has passed (in YOUTHVOICE_TIMEZONE) is closed, and
 anyone part-way through who can be reached is told; for a survey with `remind_after`, one
 gentle reminder goes to each young person who started, can be reached, and has not written
-for that many days. Each message has a dedupe key, so however often this runs (or restarts),
-nobody gets one twice. The senders send them, after replies and outside quiet hours.
+for that many days. A child who has not yet sent their views for a care review is reminded
+YOUTHVOICE_REVIEW_REMINDER_DAYS before it (7 and 2 by default; the nearest that applies,
+so a code first used the day before gets one reminder, not two), and reviews are deleted
+YOUTHVOICE_REVIEW_RETENTION_DAYS after their date. Each message has a dedupe key, so however
+often this runs (or restarts), nobody gets one twice. The senders send them, after replies
+and outside quiet hours.
 """
 
 from __future__ import annotations
@@ -13,12 +17,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from bot.proactive import BULK_PRIORITY, age_band, proactive_message
+from bot.review_codes import worker_words
 from bot.runtime import Runtime
 from conversations import age_bands
 from conversations.phrases import say
+from conversations.question_flow import long_date
 from conversations.survey import Survey
 from conversations.survey_loader import SurveyInvalid, parse_survey
 from storage.records import QueuedFeedback
@@ -59,6 +65,41 @@ class Scheduler:
                 await self._close(survey, now)
             elif survey.remind_after is not None:
                 await self._remind(survey, now)
+        await self._reviews(now)
+
+    async def _reviews(self, now: datetime) -> None:
+        settings, storage, keys = self.runtime.settings, self.runtime.storage, self.runtime.keys
+        today = now.astimezone(settings.zone).date()
+        before = (today - timedelta(days=settings.review_retention_days)).isoformat()
+        purged = await storage.purge_reviews(before)
+        if purged:
+            days = settings.review_retention_days
+            log.info("deleted %d review(s) more than %d days past their date", purged, days)
+        reminders = []
+        for review in await storage.reviews():
+            if review.status != "waiting" or review.address is None or review.pseudonym is None:
+                continue
+            days_left = (date.fromisoformat(review.due) - today).days
+            due = [d for d in settings.reminder_days if 0 <= days_left <= d]
+            if not due:
+                continue
+            text = say(
+                "review_reminder",
+                False,
+                date=long_date(date.fromisoformat(review.due)),
+                who=worker_words(review.worker),
+            )
+            key = f"review-reminder:{review.id}:{min(due)}"
+            reminders.append(
+                proactive_message(
+                    keys, key, review.pseudonym, review.channel or "", review.address, text
+                )
+            )
+        if reminders:
+            moment = now.isoformat(timespec="seconds")
+            await storage.queue_messages(
+                "review-reminder:", "review_reminder", reminders, BULK_PRIORITY, moment
+            )
 
     async def _close(self, survey: Survey, now: datetime) -> None:
         # Who was part-way through is read first: closing ends their conversations.

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     twilio_api_base_url: str = Field("https://api.twilio.com", alias="TWILIO_API_BASE_URL")
     sms_rate_limit: float = Field(1.0, alias="SMS_RATE_LIMIT", gt=0, le=1000)
     invites_per_30_days: int = Field(2, alias="YOUTHVOICE_INVITES_PER_30_DAYS", ge=0, le=30)
+    review_reminder_days: str = Field("7,2", alias="YOUTHVOICE_REVIEW_REMINDER_DAYS")
+    review_retention_days: int = Field(90, alias="YOUTHVOICE_REVIEW_RETENTION_DAYS", ge=1, le=3650)
 
     @field_validator("database")
     @classmethod
@@ -144,6 +146,20 @@ class Settings(BaseSettings):
         if not _QUIET.match(value.strip()):
             raise ValueError("must look like 21:00-08:00")
         return value.strip()
+
+    @field_validator("review_reminder_days")
+    @classmethod
+    def _reminder_days(cls, value: str) -> str:
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        if not all(part.isdigit() and 1 <= int(part) <= 60 for part in parts):
+            raise ValueError("must be days before the review from 1 to 60, like 7,2 (or empty)")
+        return ",".join(parts)
+
+    @property
+    def reminder_days(self) -> tuple[int, ...]:
+        """Days before a review to remind a child who has sent nothing, most first."""
+        days = {int(part) for part in self.review_reminder_days.split(",") if part}
+        return tuple(sorted(days, reverse=True))
 
     @property
     def zone(self) -> ZoneInfo:

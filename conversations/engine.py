@@ -8,23 +8,21 @@ transaction before any message is released. Learned from goflow's "sprint" of ev
 
 from __future__ import annotations
 
-from conversations import age_bands, keywords, prompts
-from conversations.answer_parsing import parse_number
+from conversations import keywords, prompts
 from conversations.context import RESUME_AFTER_SECONDS, EngineContext, OpenSurvey, Step
 from conversations.events import (
     AlertRaised,
-    ConversationStarted,
     ParticipantErased,
     ParticipantRestarted,
     ParticipantStopped,
 )
 from conversations.messages import Inbound
-from conversations.onboarding import Onboarding
 from conversations.phrases import say
 from conversations.redaction import remove_personal_details
+from conversations.review_flow import REVIEW_PHASES, worker_name
 from conversations.safeguarding import HELP_NOW, HELP_NOW_UNDER_13, detect_risk
-from conversations.state import Conversation, ParticipantState
-from conversations.survey import Survey
+from conversations.starting import Starting
+from conversations.state import ParticipantState
 
 __all__ = ["RESUME_AFTER_SECONDS", "EngineContext", "OpenSurvey", "Step", "step"]
 MAX_UPDATES_SHOWN = 3  # the newest; an SMS should stay short
@@ -35,8 +33,9 @@ def step(context: EngineContext, state: ParticipantState, inbound: Inbound) -> S
     return _Turn(context, state, inbound).run()
 
 
-class _Turn(Onboarding):
-    """Keywords, menus, starting and leaving surveys; see TurnBase for the step's working."""
+class _Turn(Starting):
+    """Keywords, standing states and answers; starting.py finds and starts surveys, and
+    TurnBase holds the step's working."""
 
     # --- the turn ------------------------------------------------------------------
     def run(self) -> Step:
@@ -44,6 +43,8 @@ class _Turn(Onboarding):
         self._look_for_risk()
         if self.state.stopped:
             self._while_stopped()
+        elif self.inbound.review is not None:
+            self._ticket(self.inbound.review)
         elif self.state.confirming_delete and self.keyword != keywords.STOP:
             self._confirm_delete()
         elif self.inbound.opened and not self.inbound.start and not self.text:
@@ -82,8 +83,12 @@ class _Turn(Onboarding):
         anonymous = conv is None or current is None or current.survey.anonymous
         said = remove_personal_details(self.text) if anonymous else self.text
         slug = conv.slug if conv else None
-        self.emit(AlertRaised(match.category, match.phrase, said, slug))
+        review_id = conv.review_id if conv else None
+        self.emit(AlertRaised(match.category, match.phrase, said, slug, review_id))
         self.send(HELP_NOW_UNDER_13 if self.simple else HELP_NOW)
+        if conv is not None and review_id is not None:
+            # Named, so they can be helped: say who will know.
+            self.send(self.say("review_risk_told", who=worker_name(conv, self.simple)))
         self.disclosed = True
 
     # --- standing states -------------------------------------------------------------
@@ -91,12 +96,15 @@ class _Turn(Onboarding):
         if self.state.confirming_delete:
             self._confirm_delete()
         elif keywords.restarts_when_stopped(self.text, self.channel) or (
-            self.inbound.start and not self.keyword
+            (self.inbound.start or self.inbound.review) and not self.keyword
         ):
+            # A link or a review code is as deliberate as START.
             self.state = self.state.moved(stopped=False)
             self.emit(ParticipantRestarted())
             self.send(self.say("restarted"))
-            if self.inbound.start:
+            if self.inbound.review is not None:
+                self._ticket(self.inbound.review)
+            elif self.inbound.start:
                 self._start(self.inbound.start)
             elif self.conversation is not None:
                 self._resume()
@@ -185,16 +193,6 @@ class _Turn(Onboarding):
         else:
             self._menu()
 
-    def _resume(self) -> None:
-        """Ask again what we were waiting for, unless the survey has closed meanwhile."""
-        self._in_survey_or_closed(self._reprompt)
-
-    def _already_in(self) -> None:
-        assert self.ctx.current is not None
-        survey = self.ctx.current.survey
-        self.send(self.say("already_in", title=survey.local(survey.title, self._language())))
-        self._reprompt()
-
     def _stop(self) -> None:
         conv = self.conversation
         if conv is not None:
@@ -206,108 +204,7 @@ class _Turn(Onboarding):
         self.emit(ParticipantStopped())
         self.send(self.say("stopped"))
 
-    # --- finding and starting a survey -------------------------------------------------
-    def _available(self) -> list[Survey]:
-        band = self.state.age_band
-        found = []
-        for open_survey in self.ctx.open_surveys.values():
-            survey = open_survey.survey
-            if not survey.anonymous or survey.slug in self.state.taken:
-                continue
-            if band and age_bands.eligibility(band, survey.ages.min, survey.ages.max) == "no":
-                continue
-            found.append(survey)
-        return sorted(found, key=lambda s: s.slug)
-
-    def _menu(self) -> None:
-        surveys = self._available()
-        self.state = self.state.moved(offered=tuple(s.slug for s in surveys))
-        self.send(prompts.menu_reply(surveys, self.simple))
-
-    def _idle(self) -> None:
-        # A review is named, so it begins only from its own link (`Inbound.start`), never
-        # from a menu button or a typed slug.
-        consultations = {
-            slug for slug, found in self.ctx.open_surveys.items() if found.survey.anonymous
-        }
-        if self.button and self.button in consultations:
-            self._start(self.button)
-            return
-        word = self.text.strip().lstrip("/")
-        slug = self.ctx.keywords.get(word.upper()) or (
-            word.lower() if word.lower() in consultations else None
-        )
-        if slug is None and self.state.offered:
-            number = parse_number(self.text)
-            if number is not None and 1 <= number <= len(self.state.offered):
-                slug = self.state.offered[number - 1]
-        if slug is None:
-            self._menu()
-        else:
-            self._start(slug)
-
-    def _start(self, slug: str) -> None:
-        slug = slug.strip().lower()
-        open_survey = self.ctx.open_surveys.get(slug)
-        conv = self.conversation
-        if open_survey is None:
-            self.send(self.say("not_open"))
-            if conv is not None:
-                self._in_survey_or_closed(self._reprompt)
-            else:
-                self._menu()
-            return
-        survey = open_survey.survey
-        if slug in self.state.taken:
-            title = survey.local(survey.title, survey.default_language)
-            self.send(self.say("already_taken", title=title))
-            self._menu()
-            return
-        if conv is not None and conv.slug == slug:
-            self._in_survey_or_closed(self._already_in)
-            return
-        band = self.state.age_band
-        if band and age_bands.eligibility(band, survey.ages.min, survey.ages.max) == "no":
-            # We already know their age group: say so now rather than after consent.
-            self.send(self.say("not_eligible_start", min=survey.ages.min, max=survey.ages.max))
-            if conv is not None:
-                self._in_survey_or_closed(self._reprompt)
-            else:
-                self._menu()
-            return
-        if conv is not None:
-            self._leave_for_another(conv)
-        language = survey.default_language
-        phase = "language" if len(survey.languages) > 1 else "consent"
-        conv = Conversation(slug=slug, version=open_survey.version, language=language, phase=phase)
-        self.state = self.state.moved(conversation=conv, offered=())
-        self.ctx = _with_current(self.ctx, open_survey)
-        self.emit(ConversationStarted(slug, open_survey.version, language))
-        self._reprompt()
-
-    def _leave_for_another(self, conv: Conversation) -> None:
-        left = self.ctx.current
-        self._end("switched")
-        if conv.answers:
-            title = left.survey.local(left.survey.title, conv.language) if left else conv.slug
-            self.send(self.say("switched", title=title))
-
     # --- a conversation in progress ------------------------------------------------------
-    def _in_survey_or_closed(self, action: object) -> None:
-        conv = self.conversation
-        assert conv is not None
-        current = self.ctx.current
-        if current is None or conv.slug not in self.ctx.open_surveys:
-            title = (
-                current.survey.local(current.survey.title, conv.language) if current else conv.slug
-            )
-            key = "survey_closed" if conv.answers else "survey_closed_unanswered"
-            self.send(self.say(key, title=title))
-            self._end("closed")
-            return
-        assert callable(action)
-        action()
-
     def _in_conversation(self, returning: bool) -> None:
         self._in_survey_or_closed(lambda: self._answer(returning))
 
@@ -332,6 +229,8 @@ class _Turn(Onboarding):
             self._hear_back()
         elif phase == "hear_new":
             self._hear_new()
+        elif phase in REVIEW_PHASES:
+            self.review().answer()
 
     def _skip_or_back(self, word: str) -> None:
         conv = self.conversation
@@ -339,6 +238,8 @@ class _Turn(Onboarding):
         if conv.phase == "question":
             flow = self.flow()
             flow.skip() if word == keywords.SKIP else flow.back()
+        elif conv.phase in REVIEW_PHASES:
+            self.review().skip_or_back(word)
         elif word == keywords.BACK and conv.history:
             self.flow().back()
         elif word == keywords.SKIP and conv.phase in ("hear_back", "hear_new"):
@@ -355,9 +256,3 @@ class _Turn(Onboarding):
         else:
             self.send(self.say("no_back"))
             self._reprompt()
-
-
-def _with_current(context: EngineContext, current: OpenSurvey) -> EngineContext:
-    from dataclasses import replace
-
-    return replace(context, current=current)

@@ -81,12 +81,37 @@ class ConversationEnded:
 @dataclass(frozen=True, slots=True)
 class AlertRaised:
     """A message suggested a young person may be at risk. `text` is already redacted
-    when the survey is anonymous; `slug` is None outside a survey."""
+    when the survey is anonymous; `slug` is None outside a survey. `review_id` is set when
+    it was raised in a review, so the alert can name the child's review and they can be
+    helped."""
 
     category: str
     phrase: str
     text: str
     slug: str | None
+    review_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SharedAnswer:
+    question_id: str
+    question: str  # as the child was asked it (their language, under-13 wording)
+    answer: str  # in words as they gave it: labels, "Yes"/"No", "1 (Not safe)", their text
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewShared:
+    """The child chose to send these answers to their worker (only those they kept)."""
+
+    review_id: int
+    answers: tuple[SharedAnswer, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewNotShared:
+    """The child chose to send nothing: the worker sees only 'not shared'."""
+
+    review_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +141,8 @@ Event = (
     | AnswerRemoved
     | ConversationEnded
     | AlertRaised
+    | ReviewShared
+    | ReviewNotShared
     | ParticipantStopped
     | ParticipantRestarted
     | ParticipantErased

@@ -18,6 +18,8 @@ class Inbound:
     `channel` lets the engine apply channel-specific words such as the SMS carrier keywords.
     `opened` marks a young person opening the chat with nothing typed yet (the console
     starting, Telegram's bare /start): they are shown where they are, or what is open.
+    `review` is what the bot found for a review code they sent (see `ReviewTicket`): a
+    review begins only this way, never from `start`, a keyword or the menu.
     """
 
     text: str | None = None
@@ -25,6 +27,18 @@ class Inbound:
     start: str | None = None
     channel: str = "console"
     opened: bool = False
+    review: ReviewTicket | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewTicket:
+    """What the bot found for a review code the young person sent."""
+
+    status: str  # "ok" | "unknown" | "expired" | "taken" | "slow_down" | "done"
+    review_id: int | None = None  # set when status is "ok" (and "done")
+    slug: str | None = None  # the review survey; set when "ok"
+    worker: str = ""  # who will read it, e.g. "Sam Patel (your reviewing officer)"
+    due: str | None = None  # ISO date of the review meeting, e.g. "2027-03-01"; when "ok"
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from conversations.events import (
 from conversations.messages import Reply
 from conversations.phrases import say
 from conversations.question_flow import QuestionFlow
+from conversations.review_flow import REVIEW_PHASES, ReviewFlow, review_when, worker_name
 from conversations.survey import Survey
 from conversations.turn import TurnBase
 
@@ -32,6 +33,10 @@ class Onboarding(TurnBase):
     def flow(self) -> QuestionFlow:
         assert self.ctx.current is not None and self.conversation is not None
         return QuestionFlow(self, self.ctx.current.survey)
+
+    def review(self) -> ReviewFlow:
+        assert self.ctx.current is not None and self.conversation is not None
+        return ReviewFlow(self, self.ctx.current.survey)
 
     def _choose_language(self) -> None:
         assert self.ctx.current is not None and self.conversation is not None
@@ -186,6 +191,8 @@ class Onboarding(TurnBase):
             self.send(prompts.yes_no_reply(self.say(key)))
         elif conv.phase == "hear_new":
             self.send(prompts.yes_no_reply(self.say("hear_new_question")))
+        elif conv.phase in REVIEW_PHASES:
+            self.review().reprompt()
         else:
             self.flow().ask()
 
@@ -193,12 +200,17 @@ class Onboarding(TurnBase):
         # Before we know their age, a survey open to young children uses the simple words.
         simple = self.simple or (self.state.age_band is None and survey.ages.min < 11)
         key = "notice_anonymous" if survey.anonymous else "notice_review"
+        conv = self.conversation
+        assert conv is not None
         notice = say(
             key,
             simple,
             title=survey.local(survey.title, language),
             purpose=survey.local(survey.purpose, language),
             audience=survey.local(survey.audience, language),
+            # A review names who will read it, and when, from the child's code.
+            who=worker_name(conv, simple),
+            when=review_when(conv.due, simple),
         )
         return f"{notice}\n{say('consent_question', simple)}"
 

@@ -1,13 +1,16 @@
 """Everything the bot says that is not from a survey file, in two registers.
 
 `simple` is for under-13s (short words, short sentences); `standard` for everyone else.
-Kept together so a council can review the bot's whole voice in one place. Nothing here
-promises secrecy: the notice says plainly what happens if someone is not safe.
+Kept together so a council can review the bot's whole voice in one place (a review's
+words are in review_phrases.py, merged in here). Nothing here promises secrecy: the notice
+says plainly what happens if someone is not safe.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from conversations.review_phrases import REVIEW_PHRASES
 
 _PHRASES: dict[str, tuple[str, str]] = {
     # --- finding a survey ---------------------------------------------------------
@@ -96,19 +99,6 @@ _PHRASES: dict[str, tuple[str, str]] = {
         "Send STOP to stop, or DELETE to rub out your answers before you finish.\n"
         "If you tell us you are not safe, we will tell you who can help.",
     ),
-    "notice_review": (
-        'Hi! This is "{title}".\n{purpose}\n'
-        "This is not anonymous: {audience}\n"
-        "You choose what to answer: send SKIP to miss out any question, STOP to stop, "
-        "DELETE to remove your answers. If you tell us something that means you might not "
-        "be safe, we'll show you where to get help, and we may need to tell someone who can "
-        "keep you safe.",
-        'Hi! This is "{title}".\n{purpose}\n'
-        "This is not secret: {audience}\n"
-        "You can miss out any question: send SKIP. Send STOP to stop, or DELETE to rub "
-        "out your answers. If you tell us you are not safe, we will tell you who can "
-        "help, and we might need to tell a grown-up who can keep you safe.",
-    ),
     "consent_question": (
         "Are you happy to take part? (yes / no)",
         "Do you want to have a go? (yes / no)",
@@ -156,11 +146,6 @@ _PHRASES: dict[str, tuple[str, str]] = {
         "Would you like us to message you later to tell you what changed because of what "
         "young people said? (yes / no - if you don't answer, we won't)",
         "Do you want us to tell you later what changed because of your answers? (yes / no)",
-    ),
-    "hear_back_review": (
-        "Would you like a message after your review, telling you what happened because of "
-        "what you said? (yes / no)",
-        "Do you want a message after your review to tell you what happened? (yes / no)",
     ),
     "hear_new_question": (
         "Would you like to hear about new surveys in future? We'll message you no more than "
@@ -271,10 +256,6 @@ _PHRASES: dict[str, tuple[str, str]] = {
         "The council will share what changed by {date}.",
         "The council will share what happened by {date}.",
     ),
-    "thanks_review": (
-        "Thank you for sharing your views. {audience}",
-        "Thank you for telling us. {audience}",
-    ),
     "survey_closed": (
         'Sorry, "{title}" has closed now, so we can\'t take any more answers. '
         "Thank you for the ones you gave - they still count.",
@@ -331,6 +312,9 @@ _PHRASES: dict[str, tuple[str, str]] = {
         "We don't have anything about you to rub out.",
     ),
 }
+
+
+_PHRASES.update(REVIEW_PHRASES)
 
 
 def say(key: str, simple: bool = False, **values: Any) -> str:

@@ -1,7 +1,8 @@
 """Moving through a survey's questions: asking, reading answers, SKIP, BACK, show_if, the end.
 
 Works on the engine's turn (see turn.py and onboarding.py), which holds the state and the
-events of the step; kept apart so each file stays about one thing.
+events of the step; kept apart so each file stays about one thing. A review records no
+answer as it goes and ends in its summary instead (see review_flow.py).
 """
 
 from __future__ import annotations
@@ -83,10 +84,15 @@ class QuestionFlow:
                 # An earlier answer changed after BACK, so this question no longer applies.
                 # Dropped now, not when we pass it: they may never get that far.
                 del answers[question.id]
-                self.turn.emit(AnswerRemoved(conv.slug, question.id))
+                if self.survey.anonymous:
+                    self.turn.emit(AnswerRemoved(conv.slug, question.id))
+        conv = conv.moved(left_out=tuple(i for i in conv.left_out if i in answers))
         if following is None:
             self.turn.set_conversation(conv.moved(answers=answers))
-            self._finish()
+            if self.survey.anonymous:
+                self._finish()
+            else:
+                self.turn.review().show_summary()
             return
         self.turn.set_conversation(
             conv.moved(phase="question", question_id=following.id, selection=(), answers=answers)
@@ -97,11 +103,8 @@ class QuestionFlow:
         conv = self.conv
         survey = self.survey
         turn = self.turn
-        language = conv.language
         lines = [turn.say("thanks")]
-        if not survey.anonymous:
-            lines = [turn.say("thanks_review", audience=survey.local(survey.audience, language))]
-        elif conv.hear_back and survey.feedback_by:
+        if conv.hear_back and survey.feedback_by:
             lines.append(turn.say("thanks_hear_back_by", date=long_date(survey.feedback_by)))
         elif conv.hear_back:
             lines.append(turn.say("thanks_hear_back"))
@@ -207,7 +210,13 @@ class QuestionFlow:
     def _record(self, question: Question, value: AnswerValue) -> None:
         conv = self.conv
         answers = {**conv.answers, question.id: value}
-        self.turn.emit(AnswerRecorded(conv.slug, question.id, value))
+        if self.survey.anonymous:
+            # A review's answers stay in the conversation until the child chooses to send.
+            self.turn.emit(AnswerRecorded(conv.slug, question.id, value))
+        if conv.editing:
+            self.turn.set_conversation(conv.moved(answers=answers, selection=()))
+            self.turn.review().edited(question.id)
+            return
         self.turn.set_conversation(
             conv.moved(answers=answers, history=(*conv.history, f"q:{question.id}"), selection=())
         )
@@ -220,12 +229,18 @@ class QuestionFlow:
         if question.required and question.id not in conv.answers:
             self.ask(lead=self.turn.say("required_no_skip"))
             return
+        if conv.editing:
+            self.turn.review().edited(question.id)
+            return
         # SKIP on a question answered before (after BACK) keeps that answer.
         self.turn.set_conversation(conv.moved(history=(*conv.history, f"q:{question.id}")))
         self.advance(after=question.id)
 
     def back(self) -> None:
         conv = self.conv
+        if conv.editing:
+            self.turn.review().show_summary()  # a change from the summary, called off
+            return
         target = conv.history[-1] if conv.history else None
         # From a question, BACK goes only to earlier questions: the opt-ins before the
         # first question are not questions of the survey.

@@ -18,9 +18,15 @@ class Conversation:
     """One survey in progress.
 
     `phase` is what we are waiting for: language, consent, age_band, age_check, hear_back,
-    hear_new or question (then `question_id` says which). `history` holds the steps BACK
-    can return to, most recent last. `selection` holds ticks made with buttons on a
-    "choose all that apply" question before Done.
+    hear_new or question (then `question_id` says which), and in a review also summary,
+    leave_out or change (see review_flow.py). `history` holds the steps BACK can return
+    to, most recent last. `selection` holds ticks made with buttons on a "choose all that
+    apply" question before Done.
+
+    A review also knows its `review_id`, the `worker` who will read it and the `due` date
+    of the meeting (ISO), from the code the child sent; `left_out` lists the answers they
+    chose not to send, and `editing` marks a question asked again from the summary, which
+    goes back to the summary once answered.
     """
 
     slug: str
@@ -32,6 +38,11 @@ class Conversation:
     answers: dict[str, AnswerValue] = field(default_factory=dict)
     selection: tuple[str, ...] = ()
     hear_back: bool = False
+    review_id: int | None = None
+    worker: str = ""
+    due: str | None = None
+    left_out: tuple[str, ...] = ()
+    editing: bool = False
 
     def moved(self, **changes: Any) -> Conversation:
         return _moved(self, changes)
@@ -103,6 +114,11 @@ def session_to_json(state: ParticipantState) -> str:
             "answers": {k: list(v) if isinstance(v, tuple) else v for k, v in conv.answers.items()},
             "selection": list(conv.selection),
             "hear_back": conv.hear_back,
+            "review_id": conv.review_id,
+            "worker": conv.worker,
+            "due": conv.due,
+            "left_out": list(conv.left_out),
+            "editing": conv.editing,
         }
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
@@ -128,6 +144,11 @@ def session_from_json(text: str | None, base: ParticipantState) -> ParticipantSt
             },
             selection=tuple(conv_data.get("selection", ())),
             hear_back=bool(conv_data.get("hear_back", False)),
+            review_id=_int_or_none(conv_data.get("review_id")),
+            worker=str(conv_data.get("worker") or ""),
+            due=conv_data.get("due"),
+            left_out=tuple(conv_data.get("left_out", ())),
+            editing=bool(conv_data.get("editing", False)),
         )
     return base.moved(
         offered=tuple(data.get("offered", ())),
@@ -135,3 +156,7 @@ def session_from_json(text: str | None, base: ParticipantState) -> ParticipantSt
         last_seen=data.get("last_seen"),
         conversation=conversation,
     )
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)

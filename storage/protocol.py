@@ -6,7 +6,9 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Protocol
 
 from storage.records import (
+    Account,
     ClaimedRow,
+    CodeCheck,
     ExportedResponse,
     FeedbackPost,
     FeedbackRecipient,
@@ -14,6 +16,7 @@ from storage.records import (
     OutboxRow,
     QueuedFeedback,
     ResponseTotals,
+    ReviewRow,
     StepRecord,
     StoredParticipant,
     SurveyRow,
@@ -138,3 +141,48 @@ class Storage(Protocol):
 
     # health
     async def ping(self) -> bool: ...
+
+    # staff accounts, care reviews and the audit log
+    async def add_account(
+        self, email: str, role: str, name: str | None, now: str
+    ) -> Account | None:
+        """A new account; None when that email already has one."""
+        ...
+
+    async def account(self, email: str) -> Account | None: ...
+
+    async def add_review(
+        self, code_hash: bytes, code: bytes, slug: str, worker: Account, due: str, now: str
+    ) -> bool:
+        """A new review invitation; False when the code is already in use."""
+        ...
+
+    async def use_review_code(
+        self,
+        code_hash: bytes,
+        sender: bytes,
+        channel: str,
+        address: bytes,
+        *,
+        today: str,
+        now: str,
+        wrong_since: str,
+        wrong_limit: int,
+    ) -> CodeCheck:
+        """What a review code sent by `sender` is; binds a good unused code to them."""
+        ...
+
+    async def reviews(self, worker: Account | None = None) -> list[ReviewRow]: ...
+    async def review_by_code(self, code_hash: bytes) -> ReviewRow | None: ...
+    async def reply_to_review(
+        self, review_id: int, message: QueuedFeedback, priority: int, now: str
+    ) -> bool:
+        """Queue the worker's answer to the child, once."""
+        ...
+
+    async def purge_reviews(self, due_before: str) -> int:
+        """Delete reviews whose date is before `due_before`; how many."""
+        ...
+
+    async def audit(self, actor: str, action: str, subject: str, now: str) -> None: ...
+    async def audit_entries(self) -> list[tuple[str, str, str, str]]: ...

@@ -28,7 +28,7 @@ class QueuedMessage:
     (JSON text); `address` is sealed. Lower `priority` goes first: replies before bulk."""
 
     dedupe_key: str
-    body: str
+    body: str | bytes  # sealed by the bot: a reply may repeat what the young person said
     address: bytes
     purpose: str = "reply"
     priority: int = 0
@@ -40,7 +40,7 @@ class OutboxRow:
     chat_key: bytes | None
     channel: str
     purpose: str
-    body: str
+    body: str  # as sealed in the outbox until a sender opens it (see OutboxSender)
     address: bytes | None
     attempts: int
     priority: int = 0  # lower goes first: replies before bulk sends
@@ -77,9 +77,10 @@ class StepRecord:
     contact: bytes | None = None
     drop_contact: bool = False
     alert_details: tuple[bytes, ...] = ()
-    session_json: str | None = None
+    session_json: str | bytes | None = None  # sealed (bytes) by the dispatcher
     now: str = ""
     queued: tuple[QueuedMessage, ...] = ()
+    review_contribution: bytes | None = None  # sealed: what the child chose to send
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +88,7 @@ class StoredParticipant:
     stopped: bool
     hear_about_new: bool | None
     profile: bytes | None
-    session_json: str | None
+    session_json: str | bytes | None
     response_id: str | None
     taken: frozenset[str] = field(default_factory=frozenset)
 
@@ -144,7 +145,7 @@ class QueuedFeedback:
     dedupe_key: str
     pseudonym: bytes
     channel: str
-    body: str
+    body: str | bytes  # sealed
     address: bytes  # sealed for the outbox
 
 
@@ -170,3 +171,43 @@ class Unfinished:
     contact: bytes
     profile: bytes | None
     last_seen: str  # ISO time of their last message
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: int
+    email: str
+    role: str
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CodeCheck:
+    """What a review code a young person sent turned out to be (see `use_review_code`):
+    ok, unknown, expired, taken (another sender has it), slow_down or done."""
+
+    status: str
+    review_id: int | None = None
+    slug: str | None = None
+    worker: Account | None = None
+    due: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewRow:
+    """One review invitation as its worker sees it; blobs are sealed."""
+
+    id: int
+    code: bytes
+    slug: str
+    worker: Account
+    due: str
+    created_at: str
+    bound: bool
+    status: str  # waiting, shared or not_shared
+    decided_at: str | None
+    contribution: bytes | None
+    replied_at: str | None
+    channel: str | None
+    address: bytes | None
+    pseudonym: bytes | None

@@ -29,6 +29,7 @@ from storage.records import (
 from storage.sqlite_feedback import FeedbackQueries
 from storage.sqlite_outbox import OutboxQueries, Statements
 from storage.sqlite_results import ResultsQueries
+from storage.sqlite_reviews import ReviewQueries
 from storage.step_writes import ORDER, STATEMENTS, Writes, add_writes
 
 MAX_BATCH = 512
@@ -45,7 +46,7 @@ PRAGMAS = (
 )
 
 
-class SqliteStorage(OutboxQueries, FeedbackQueries, ResultsQueries):
+class SqliteStorage(OutboxQueries, FeedbackQueries, ResultsQueries, ReviewQueries):
     def __init__(self, conn: aiosqlite.Connection, path: str):
         self._conn = conn
         self.path = path

@@ -49,7 +49,7 @@ def invite_key_prefix(slug: str) -> str:
     return f"invite:{slug}:"
 
 
-def _queue_statements(
+def queue_statements(
     messages: Sequence[QueuedFeedback], purpose: str, priority: int, now: str
 ) -> list[tuple[str, tuple[Any, ...]]]:
     def row(m: QueuedFeedback) -> tuple[Any, ...]:
@@ -106,7 +106,7 @@ class FeedbackQueries:
                 (post.slug, post.said, post.did, post.posted_at),
             )
         ]
-        statements += _queue_statements(messages, "feedback", priority, post.posted_at)
+        statements += queue_statements(messages, "feedback", priority, post.posted_at)
         await self._transaction(statements)
         self._surveys_changed = True
         after = await _queued_for(self, feedback_key_prefix(post.slug))
@@ -159,7 +159,7 @@ class FeedbackQueries:
         """Queue messages whose dedupe keys all start with `prefix`, in one transaction; how
         many are new."""
         before = await _queued_for(self, prefix)
-        await self._transaction(_queue_statements(messages, purpose, priority, now))
+        await self._transaction(queue_statements(messages, purpose, priority, now))
         return await _queued_for(self, prefix) - before
 
     async def unfinished_with_contact(self: _Runs, slug: str) -> list[Unfinished]:

@@ -2,7 +2,8 @@
 
 One young person's messages go strictly in order: only the oldest unsent message for each
 chat is ever due, and none while an earlier one is claimed ('sending': its request may have
-been made) and not yet known to be sent. A sent or failed message keeps no address.
+been made) and not yet known to be sent. A sent or failed message keeps neither its address
+nor its words.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ _DUE = (
 )
 _SENT = (
     "UPDATE outbox SET status = 'sent', provider_id = ?, sent_at = ?,"
-    " attempts = attempts + 1, address = NULL, chat_key = NULL WHERE id = ?"
+    " attempts = attempts + 1, address = NULL, chat_key = NULL, body = '' WHERE id = ?"
 )
 _RETRY = (
     "UPDATE outbox SET status = 'queued', attempts = attempts + 1, not_before = ?,"
@@ -44,7 +45,7 @@ _CLAIMED = (
 )
 _FAILED = (
     "UPDATE outbox SET status = 'failed', attempts = attempts + 1,"
-    " last_error = ?, address = NULL, chat_key = NULL WHERE id = ?"
+    " last_error = ?, address = NULL, chat_key = NULL, body = '' WHERE id = ?"
 )
 # A provider's words for what became of a message, as the outbox records them.
 _OUTCOMES = {
@@ -125,9 +126,11 @@ class OutboxQueries:
             (
                 ("UPDATE participants SET stopped = 1 WHERE pseudonym = ?", (chat_key,)),
                 ("DELETE FROM contacts WHERE pseudonym = ?", (chat_key,)),
+                ("UPDATE reviews SET address = NULL WHERE pseudonym = ?", (chat_key,)),
                 ("UPDATE participations SET hear_back = 0 WHERE pseudonym = ?", (chat_key,)),
                 (
-                    "UPDATE outbox SET status = 'cancelled', address = NULL, chat_key = NULL"
+                    "UPDATE outbox SET status = 'cancelled', address = NULL, chat_key = NULL,"
+                    " body = ''"
                     " WHERE chat_key = ? AND status = 'queued'",
                     (chat_key,),
                 ),

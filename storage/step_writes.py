@@ -21,6 +21,8 @@ from conversations.events import (
     HearBackChosen,
     ParticipantErased,
     ParticipantStopped,
+    ReviewNotShared,
+    ReviewShared,
 )
 from conversations.state import ParticipantState
 from storage.records import StepRecord
@@ -34,6 +36,11 @@ STATEMENTS: dict[str, str] = {
     "erase_answers": "DELETE FROM answers WHERE response_id = ?",
     "erase_responses": "DELETE FROM responses WHERE id = ?",
     "erase_participant": "DELETE FROM participants WHERE pseudonym = ?",
+    # A review they used stays used (nobody else may take the code), but no longer leads
+    # to them; what they chose to send before is their worker's record.
+    "erase_review_link": (
+        "UPDATE reviews SET pseudonym = NULL, channel = NULL, address = NULL WHERE pseudonym = ?"
+    ),
     "participant": (
         "INSERT INTO participants (pseudonym, stopped, hear_about_new, profile) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (pseudonym) DO UPDATE SET stopped = excluded.stopped,"
@@ -82,12 +89,23 @@ STATEMENTS: dict[str, str] = {
         " AND NOT EXISTS (SELECT 1 FROM participants WHERE pseudonym = ?1 AND hear_about_new = 1)"
         " AND NOT EXISTS (SELECT 1 FROM participations WHERE pseudonym = ?1 AND hear_back = 1)"
     ),
+    "stop_review_contact": "UPDATE reviews SET address = NULL WHERE pseudonym = ?",
     "stop_outbox": (
-        "UPDATE outbox SET status = 'cancelled' WHERE pseudonym = ? AND status = 'queued'"
+        "UPDATE outbox SET status = 'cancelled', address = NULL, body = ''"
+        " WHERE pseudonym = ? AND status = 'queued'"
     ),
     "alert": (
-        "INSERT INTO alerts (created_at, slug, channel, category, phrase, detail)"
-        " VALUES (?, ?, ?, ?, ?, ?)"
+        "INSERT INTO alerts (created_at, slug, channel, category, phrase, detail, review_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    ),
+    # Only the child the review is bound to decides, and only once.
+    "review_shared": (
+        "UPDATE reviews SET status = 'shared', contribution = ?, decided_at = ?"
+        " WHERE id = ? AND pseudonym = ? AND status = 'waiting'"
+    ),
+    "review_not_shared": (
+        "UPDATE reviews SET status = 'not_shared', decided_at = ?"
+        " WHERE id = ? AND pseudonym = ? AND status = 'waiting'"
     ),
     "session": (
         "INSERT INTO sessions (pseudonym, slug, response_id, state, updated_at)"
@@ -141,6 +159,7 @@ def add_writes(record: StepRecord, writes: Writes) -> None:
             writes["erase_answers"].append((response_id,))
             writes["erase_responses"].append((response_id,))
         writes["erase_participant"].append((who,))
+        writes["erase_review_link"].append((who,))
         return
 
     state = record.state
@@ -183,7 +202,10 @@ def add_writes(record: StepRecord, writes: Writes) -> None:
 def _add_alerts(record: StepRecord, writes: Writes) -> None:
     alerts = [e for e in record.events if isinstance(e, AlertRaised)]
     for alert, detail in zip(alerts, record.alert_details, strict=True):
-        row = (record.now, alert.slug, record.channel, alert.category, alert.phrase, detail)
+        row = (
+            record.now, alert.slug, record.channel, alert.category, alert.phrase, detail,
+            alert.review_id,
+        )  # fmt: skip
         writes["alert"].append(row)
 
 
@@ -207,8 +229,14 @@ def _add_conversation_writes(record: StepRecord, writes: Writes) -> None:
         elif isinstance(event, ParticipantStopped):
             writes["stop_hear_back"].append((who,))
             writes["stop_outbox"].append((who,))
+            writes["stop_review_contact"].append((who,))
         elif isinstance(event, ConversationEnded):
             _add_ending(record, event, writes)
+        elif isinstance(event, ReviewShared):
+            row = (record.review_contribution, record.now, event.review_id, who)
+            writes["review_shared"].append(row)
+        elif isinstance(event, ReviewNotShared):
+            writes["review_not_shared"].append((record.now, event.review_id, who))
     if response_id is None:
         return
     for question_id, value in net.items():

@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from bot.channels.rate_limit import PerKeyWindows, SlidingWindow
@@ -162,7 +162,7 @@ class OutboxSender:
         self._check.clear()
         if keys:
             rows += await self.storage.due_messages_for(self.channel, keys, moment)
-        for row in rows:
+        for row in map(self._opened, rows):
             key = row.chat_key or b""
             # A message that finished while the rows were read may still show as due.
             if key not in self._in_flight and row.id not in self._finished:
@@ -235,7 +235,15 @@ class OutboxSender:
             self.wake(key)
 
     # --- after a crash -------------------------------------------------------------------
+    def _opened(self, row: OutboxRow) -> OutboxRow:
+        """The row with its words unsealed (rows queued sealed; a few older ones are not)."""
+        body: str | bytes = row.body
+        if isinstance(body, bytes):
+            return replace(row, body=self.keys.unseal(body, "outbox"))
+        return row
+
     def _settle(self, claimed: list[ClaimedRow], after: float = 0.0) -> None:
+        claimed = [replace(c, row=self._opened(c.row)) for c in claimed]
         if claimed:
             log.info("%s: asking about %d message(s) left unconfirmed", self.channel, len(claimed))
             task = asyncio.create_task(self._settle_all(claimed, after))

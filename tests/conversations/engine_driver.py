@@ -11,7 +11,7 @@ from textwrap import dedent
 from conversations.context import YouSaidWeDid
 from conversations.engine import EngineContext, OpenSurvey, Step, step
 from conversations.events import Event, MessageCreated
-from conversations.messages import Inbound, Reply
+from conversations.messages import Inbound, Reply, ReviewTicket
 from conversations.state import ParticipantState, session_from_json, session_to_json
 from conversations.survey import Survey
 from conversations.survey_loader import parse_survey
@@ -92,9 +92,15 @@ class Chat:
         start: str | None = None,
         opened: bool = False,
         channel: str | None = None,
+        review: ReviewTicket | None = None,
     ) -> Step:
         inbound = Inbound(
-            text=text, button=button, start=start, channel=channel or self.channel, opened=opened
+            text=text,
+            button=button,
+            start=start,
+            channel=channel or self.channel,
+            opened=opened,
+            review=review,
         )
         self.now += 5
         result = step(self.context(), self.state, inbound)

@@ -10,6 +10,7 @@ from conversations.events import (
     FutureSurveysChosen,
     HearBackChosen,
 )
+from conversations.messages import ReviewTicket
 from conversations.safeguarding import HELP_NOW, HELP_NOW_UNDER_13
 from conversations.survey_loader import load_survey, sample_survey_paths
 from tests.conversations.engine_driver import Chat, survey_from
@@ -119,6 +120,52 @@ REVIEW = survey_from(
     """
 )
 
+# A review with every question type and a show_if, for the review's own tests.
+VIEWS = survey_from(
+    """
+    spec_version: 1
+    slug: my-views
+    title: My views
+    kind: review
+    ages: {min: 8, max: 25}
+    purpose: Your review is coming up and we want your views.
+    audience: Your reviewing officer will read what you choose to send.
+    questions:
+      - id: home
+        type: scale
+        text: How are things at home?
+        text_under_13: How is home?
+        min: 1
+        max: 5
+        min_label: Not good
+        max_label: Really good
+      - id: why
+        type: text
+        text: What makes home hard?
+        show_if: {question: home, in: [1, 2]}
+      - id: safe
+        type: yes_no
+        text: Do you feel safe where you live?
+      - id: people
+        type: multi
+        text: Who would you like to see more?
+        options:
+          - {id: mum, label: Mum}
+          - {id: dad, label: Dad}
+          - {id: friends, label: Friends}
+      - id: meeting
+        type: choice
+        text: Would you like to come to your review meeting?
+        options:
+          - {id: come, label: Yes}
+          - {id: helped, label: "Yes, with someone to help me"}
+          - {id: views, label: "No, I'll send my views"}
+      - id: tell
+        type: text
+        text: Anything else you want your reviewing officer to know?
+    """
+)
+
 KIDS = survey_from(
     """
     spec_version: 1
@@ -162,6 +209,23 @@ def chat(*surveys: object, **options: object) -> Chat:
     return Chat(list(surveys or ALL), **options)  # type: ignore[arg-type]
 
 
+WORKER = "Sam Patel (your reviewing officer)"
+
+
+def ticket(
+    slug: str = "review-teen",
+    review_id: int = 7,
+    *,
+    status: str = "ok",
+    worker: str = WORKER,
+    due: str | None = "2027-03-01",
+) -> ReviewTicket:
+    """What the bot would hand the engine for a review code (ok: the code opens `slug`)."""
+    if status != "ok":
+        return ReviewTicket(status, review_id if status == "done" else None, worker=worker)
+    return ReviewTicket("ok", review_id, slug, worker, due)
+
+
 def begin(
     c: Chat,
     slug: str = "parks",
@@ -169,9 +233,16 @@ def begin(
     age: str = "14",
     hear_back: str = "no",
     hear_new: str | None = "no",
+    review: ReviewTicket | None = None,
 ) -> str:
-    """Start a survey and get through consent, age and the opt-ins; returns the last reply."""
-    c.say(start=slug)
+    """Start a survey and get through consent, age and the opt-ins; returns the last reply.
+    A review starts from its code (`review`, by default a good ticket for `slug`)."""
+    if review is None and not c.open_surveys[slug].survey.anonymous:
+        review = ticket(slug)
+    if review is not None:
+        c.say(review=review)
+    else:
+        c.say(start=slug)
     if c.phase == "language":
         c.say("1")
     assert c.phase == "consent"

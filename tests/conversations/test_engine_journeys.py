@@ -15,7 +15,6 @@ from conversations.messages import Inbound
 from conversations.state import ParticipantState
 from tests.conversations.engine_surveys import (
     PARKS,
-    REVIEW,
     WELSH,
     at_question,
     begin,
@@ -58,14 +57,6 @@ def test_a_finished_survey_is_not_offered_again() -> None:
     text = c.say(start="parks")
     assert 'already done "Parks and open spaces"' in text
     assert c.state.conversation is None
-
-
-def test_a_review_ends_by_saying_who_will_read_it() -> None:
-    c = chat(REVIEW)
-    begin(c, "review-teen")
-    text = finish(c)
-    assert "Independent Reviewing Officer (IRO) will read" in text
-    assert c.of(ConversationEnded) == [ConversationEnded("review-teen", "completed")]
 
 
 def test_a_whole_conversation_records_every_answer() -> None:

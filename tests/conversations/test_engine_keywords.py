@@ -18,6 +18,7 @@ from conversations.state import ParticipantState
 from tests.conversations.engine_surveys import (
     KIDS,
     REVIEW,
+    answered,
     assert_help_first,
     at_question,
     begin,
@@ -253,7 +254,10 @@ def test_a_disclosure_in_a_review_is_kept_as_written() -> None:
     c.say(message)
     alert = assert_help_first(c)
     assert alert.text == message
-    assert recorded(c) == [("tell", message)]
+    assert alert.review_id == 7
+    # Kept in the conversation, unredacted, until the child chooses to send it.
+    assert answered(c) == {"tell": message}
+    assert recorded(c) == []
 
 
 def test_an_under_13_gets_the_simple_help() -> None:

@@ -21,8 +21,10 @@ from tests.conversations.engine_surveys import (
     PARKS,
     REVIEW,
     SAMPLES,
+    WORKER,
     begin,
     chat,
+    ticket,
 )
 
 # --- consent -------------------------------------------------------------------------------
@@ -44,19 +46,21 @@ def test_the_notice_says_why_who_anonymous_and_the_words_before_asking_consent()
 
 def test_a_review_notice_says_it_is_not_anonymous_and_who_will_see_it() -> None:
     c = chat(REVIEW)
-    text = c.say(start="review-teen")
+    text = c.say(review=ticket("review-teen"))
     assert "not anonymous" in text
     assert "anonymous" not in text.replace("not anonymous", "")
-    assert "Independent Reviewing Officer (IRO) will read" in text
+    assert f"read by {WORKER}, before your review on 1 March 2027" in text
+    assert "Nothing is sent until you say so" in text
     for word in ("SKIP", "STOP", "DELETE"):
         assert word in text
 
 
 def test_a_review_for_young_children_says_so_in_simple_words() -> None:
     c = chat(SAMPLES["my-review"])
-    text = c.say(start="my-review")
-    assert "not secret" in text
-    assert "Independent Reviewing Officer" in text
+    text = c.say(review=ticket("my-review"))
+    assert "not secret: your answers have your name on them" in text
+    assert f"read by {WORKER}, before your review on 1 March 2027" in text
+    assert "We won't send anything until you say so" in text
     for word in ("SKIP", "STOP", "DELETE"):
         assert word in text
 

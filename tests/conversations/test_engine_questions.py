@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from conversations.engine import RESUME_AFTER_SECONDS
 from conversations.events import (
     AgeBandGiven,
+    AlertRaised,
     AnswerRecorded,
     AnswerRemoved,
     ConsentRefused,
@@ -17,6 +18,8 @@ from conversations.events import (
     HearBackChosen,
     ParticipantErased,
     ParticipantStopped,
+    ReviewNotShared,
+    ReviewShared,
 )
 from conversations.state import Conversation, ParticipantState
 from tests.conversations.engine_driver import Chat
@@ -29,6 +32,7 @@ from tests.conversations.engine_surveys import (
     begin,
     chat,
     recorded,
+    ticket,
 )
 
 # --- every question type -------------------------------------------------------------------
@@ -236,14 +240,25 @@ def test_a_keyword_inside_a_longer_answer_is_just_an_answer() -> None:
 
 _WORDS = ["yes", "no", "1", "2", "3", "14", "skip", "back", "help", "stop", "start", "delete",
           "hi", "PARKS", "bws", "I want to die", "1, 3", "end", "cancel", "Every week", "",
-          "   ", "/start", "x" * 70, "😀", "done"]  # fmt: skip
+          "   ", "/start", "x" * 70, "😀", "done", "send", "send nothing", "leave out",
+          "change", "4"]  # fmt: skip
 _BUTTONS = ["yes", "no", "done", "toggle:play", "toggle:sport", "13_15", "under_13", "2",
-            "weekly", "parks", "cy", "bogus"]  # fmt: skip
+            "weekly", "parks", "cy", "bogus", "send", "leave_out", "change", "nothing",
+            "review-teen"]  # fmt: skip
+_TICKETS = [
+    ticket(),
+    ticket(review_id=8),
+    ticket("gone"),
+    ticket("parks"),
+    *(ticket(status=s) for s in ("unknown", "expired", "taken", "slow_down", "done")),
+]
+_TICKET_BY_NAME = {f"{t.status}:{t.slug}:{t.review_id}": t for t in _TICKETS}
 _message = st.one_of(
     st.tuples(st.just("text"), st.sampled_from(_WORDS)),
     st.tuples(st.just("text"), st.text(max_size=20)),
     st.tuples(st.just("button"), st.sampled_from(_BUTTONS)),
     st.tuples(st.just("start"), st.sampled_from(["parks", "bws", "review-teen", "play", "gone"])),
+    st.tuples(st.just("ticket"), st.sampled_from(sorted(_TICKET_BY_NAME))),
     st.tuples(st.just("wait"), st.just("")),
     st.tuples(st.just("close"), st.sampled_from(["parks", "bws"])),
 )
@@ -276,6 +291,8 @@ def test_random_messages_always_leave_a_way_forward(
             result = c.step(value)
         elif kind == "button":
             result = c.step(button=value)
+        elif kind == "ticket":
+            result = c.step("ABCD-2345", review=_TICKET_BY_NAME[value])
         else:
             result = c.step(start=value)
         state = result.state
@@ -291,7 +308,9 @@ def test_random_messages_always_leave_a_way_forward(
             assert result.replies[-1].prompt, (kind, value, result.replies)
             conv = state.conversation
             assert conv.phase in ("language", "consent", "age_band", "age_check", "hear_back",
-                                  "hear_new", "question")  # fmt: skip
+                                  "hear_new", "question", "summary", "leave_out",
+                                  "change")  # fmt: skip
+            assert (conv.review_id is None) == _SURVEYS[conv.slug].anonymous
             if not conv.consented:
                 assert not conv.answers
 
@@ -309,6 +328,19 @@ def _check_events(
             assert before is not None and before.consented, event
         if isinstance(event, HearBackChosen | AnswerRecorded):
             assert before is not None and event.slug == before.slug
+        if isinstance(event, AnswerRecorded | AnswerRemoved):
+            # A review's answers stay in the conversation until the child sends them.
+            assert _SURVEYS[event.slug].anonymous, event
+        if isinstance(event, ReviewShared | ReviewNotShared):
+            assert before is not None and before.consented
+            assert event.review_id == before.review_id
+            assert after.conversation is None
+        if isinstance(event, ReviewShared):
+            assert event.answers
+            assert {a.question_id for a in event.answers} <= set(before.answers)
+            assert not {a.question_id for a in event.answers} & set(before.left_out)
+        if isinstance(event, AlertRaised):
+            assert event.review_id == (before.review_id if before else None)
         if isinstance(event, AnswerRecorded):
             question = _SURVEYS[event.slug].question(event.question_id)
             values = event.value if isinstance(event.value, tuple) else (event.value,)

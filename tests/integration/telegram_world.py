@@ -19,7 +19,7 @@ from conversations.state import ParticipantState, session_to_json
 from conversations.survey_loader import parse_survey
 from storage.records import QueuedMessage, StepRecord
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
-from tests.fakes.twilio_api import BOT_NUMBER, FakeTwilio
+from tests.fakes.twilio_api import BOT_NUMBER, FakeTwilio, InboundResult
 from tests.integration.helpers import DB_NAME, SETTING_PREFIXES, clean_env, command
 
 SURVEY = dedent(
@@ -149,7 +149,11 @@ def queued_step(
         response_id=None,
         session_json=session_to_json(state),
         now="2026-11-23T10:00:00+00:00",
-        queued=(QueuedMessage(f"{purpose}:{key}", body, sealed, purpose, priority),),
+        queued=(
+            QueuedMessage(
+                f"{purpose}:{key}", runtime.keys.seal(body, "outbox"), sealed, purpose, priority
+            ),
+        ),
     )
 
 
@@ -220,3 +224,32 @@ class Chatter:
         if count == 0:
             return None
         return (await self.replies(count))[-1]
+
+
+PHONE = "+447700900123"
+
+
+class Texter:
+    """One young person's phone, texting the bot through the fake Twilio."""
+
+    def __init__(self, fake: FakeTwilio, url: str, number: str = PHONE):
+        self.fake = fake
+        self.url = url
+        self.number = number
+
+    async def send(self, body: str, **options: str) -> InboundResult:
+        result = await self.fake.text_in(self.url, self.number, body, **options)
+        assert result.status_code == 200, result.twiml_text
+        return result
+
+    async def say(self, body: str) -> str:
+        """The bot's answer, all its messages together."""
+        return "\n\n".join((await self.send(body)).replies)
+
+
+def inbound_url(runtime: Runtime) -> str:
+    return f"{runtime.settings.public_url}/sms/inbound"
+
+
+def raw_bytes(tmp_path: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in tmp_path.glob(f"{DB_NAME}*"))

@@ -13,38 +13,18 @@ from bot.channels import outbox_sender
 from bot.channels.sms_text import count_segments
 from bot.runtime import Runtime
 from storage.records import StepRecord
-from tests.fakes.twilio_api import FakeTwilio, InboundResult
+from tests.fakes.twilio_api import FakeTwilio
 from tests.integration.helpers import DB_NAME, rows
-from tests.integration.telegram_world import queued_step, serving
+from tests.integration.telegram_world import (
+    PHONE,
+    Texter,
+    inbound_url,
+    queued_step,
+    raw_bytes,
+    serving,
+)
 
-PHONE = "+447700900123"
 OTHER_PHONE = "+447700900456"
-
-
-class Texter:
-    """One young person's phone, texting the bot through the fake Twilio."""
-
-    def __init__(self, fake: FakeTwilio, url: str, number: str = PHONE):
-        self.fake = fake
-        self.url = url
-        self.number = number
-
-    async def send(self, body: str, **options: str) -> InboundResult:
-        result = await self.fake.text_in(self.url, self.number, body, **options)
-        assert result.status_code == 200, result.twiml_text
-        return result
-
-    async def say(self, body: str) -> str:
-        """The bot's answer, all its messages together."""
-        return "\n\n".join((await self.send(body)).replies)
-
-
-def inbound_url(runtime: Runtime) -> str:
-    return f"{runtime.settings.public_url}/sms/inbound"
-
-
-def raw_bytes(tmp_path: Path) -> bytes:
-    return b"".join(p.read_bytes() for p in tmp_path.glob(f"{DB_NAME}*"))
 
 
 async def consent_and_opt_ins(me: Texter) -> str:
