@@ -38,7 +38,9 @@ def long_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-class QuestionFlow:
+class SurveyFlow:
+    """A part of the conversation inside one survey, working on the engine's turn."""
+
     def __init__(self, turn: Onboarding, survey: Survey):
         self.turn = turn
         self.survey = survey
@@ -49,6 +51,8 @@ class QuestionFlow:
         assert conv is not None
         return conv
 
+
+class QuestionFlow(SurveyFlow):
     def _question(self) -> Question:
         assert self.conv.question_id is not None
         return self.survey.question(self.conv.question_id)

@@ -17,12 +17,12 @@ from conversations.answer_parsing import normalise, parse_number
 from conversations.events import ReviewNotShared, ReviewShared, SharedAnswer
 from conversations.messages import Choice, Reply, ReviewTicket
 from conversations.phrases import say
-from conversations.question_flow import long_date, shown
+from conversations.question_flow import SurveyFlow, long_date, shown
 from conversations.state import AnswerValue, Conversation
 from conversations.survey import Question, Survey
 
 if TYPE_CHECKING:
-    from conversations.onboarding import Onboarding
+    pass
 
 # summary: what to do with the answers; leave_out / change: which number.
 REVIEW_PHASES = frozenset({"summary", "leave_out", "change"})
@@ -82,17 +82,7 @@ def _plain(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", "", normalise(text))).strip()
 
 
-class ReviewFlow:
-    def __init__(self, turn: Onboarding, survey: Survey):
-        self.turn = turn
-        self.survey = survey
-
-    @property
-    def conv(self) -> Conversation:
-        conv = self.turn.conversation
-        assert conv is not None
-        return conv
-
+class ReviewFlow(SurveyFlow):
     @property
     def who(self) -> str:
         return worker_name(self.conv, self.turn.simple)

@@ -42,7 +42,7 @@ PRAGMAS = (
     "PRAGMA synchronous = FULL",
     "PRAGMA foreign_keys = ON",
     "PRAGMA secure_delete = ON",
-    "PRAGMA cache_size = -65536",
+    "PRAGMA cache_size = -16384",  # 16 MiB: memory stays flat as the database grows
 )
 
 

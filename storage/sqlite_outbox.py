@@ -111,6 +111,15 @@ class OutboxQueries:
         rows = await self._all(_CLAIMED, (channel,))
         return [ClaimedRow(_row(r), r[8], None if r[9] is None else int(r[9])) for r in rows]
 
+    async def sent_since(self: _Runs, channel: str, since: str) -> int:
+        """How many messages were handed to the provider (or were about to be) since."""
+        rows = await self._all(
+            "SELECT (SELECT count(*) FROM outbox WHERE channel = ?1 AND sent_at >= ?2)"
+            " + (SELECT count(*) FROM outbox WHERE channel = ?1 AND status = 'sending')",
+            (channel, since),
+        )
+        return int(rows[0][0])
+
     async def mark_sent(self: _Runs, message_id: int, provider_id: str | None, now: str) -> None:
         await self._group_write(((_SENT, (provider_id, now, message_id)),))
 

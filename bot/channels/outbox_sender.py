@@ -21,11 +21,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from bot.channels.rate_limit import PerKeyWindows, SlidingWindow
+from bot.channels.rate_limit import PerKeyWindows, SlidingWindow, Turns
 from bot.keys import KeyRing
 from bot.quiet_hours import QuietHours
 from storage.protocol import Storage
@@ -33,12 +34,15 @@ from storage.records import ClaimedRow, OutboxRow
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
-MAX_IN_FLIGHT = 16  # calls at once: 30 messages/s and their edits at 250 ms a call
+CALL_SECONDS = 0.25  # how long a provider may take to answer a call, for planning
+MAX_IN_FLIGHT = 16  # calls at once at least: 30 messages/s and their edits at 250 ms a call
+KEPT_FOR_REPLIES = 4  # of those, never taken by bulk sends: a reply can always start
 MAX_TASKS = 256  # messages between their call and its record being committed
 IDLE_WAIT = 1.0
 SCAN_EVERY = 5.0  # seconds between reads of the whole queue
 SCAN_LIMIT = 200
-WINDOW_MARGIN = 0.1  # seconds; see SlidingWindow
+WINDOW_MARGIN = 0.04  # seconds; see SlidingWindow: the pace is 1/(1 + margin) of the limit
+PACE_BURST = 0.02  # seconds' worth of the rate that may go at once after a quiet spell
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +78,13 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds")
 
 
+def calls_in_flight(rate: float) -> int:
+    """How many calls may wait for the provider at once: enough to keep up with `rate` when
+    each takes CALL_SECONDS (a queue's throughput is what is in it over how long each
+    takes), and never fewer than MAX_IN_FLIGHT."""
+    return max(MAX_IN_FLIGHT, min(512, math.ceil(rate * CALL_SECONDS)))
+
+
 class OutboxSender:
     channel = ""  # the outbox rows this sender sends
 
@@ -91,7 +102,10 @@ class OutboxSender:
         self.storage = storage
         self.quiet = quiet
         self.keys = keys
-        self.limit = SlidingWindow(rate, margin=WINDOW_MARGIN)
+        self.limit = SlidingWindow(rate, margin=WINDOW_MARGIN, burst=PACE_BURST)
+        self.max_calls = calls_in_flight(rate)
+        self.max_tasks = max(MAX_TASKS, 2 * self.max_calls)
+        self.turns = Turns(self.limit)
         self.per_chat = PerKeyWindows(per_chat_rate, per_chat_burst / per_chat_rate)
         self.on_unreachable = on_unreachable
         self._wake = asyncio.Event()
@@ -122,12 +136,17 @@ class OutboxSender:
         # Messages a crash left claimed: their chats wait (the outbox shows nothing due for
         # them) while the provider is asked; everyone else's messages go meanwhile.
         self._settle(await self.storage.claimed_messages(self.channel))
+        # The provider still counts what a process stopped a moment ago sent: wait for its
+        # window to pass rather than meet a "too many requests".
+        since = datetime.now(UTC) - timedelta(seconds=self.limit.window)
+        if await self.storage.sent_since(self.channel, _iso(since)):
+            self.limit.pause(self.limit.window)
         while not self._stopping:
             await self._read_due(loop.time())
             started, soonest = await self._start_ready()
             for at in self._later.values():
                 soonest = min(soonest, at - loop.time())
-            room = self._calls < MAX_IN_FLIGHT and len(self._in_flight) < MAX_TASKS
+            room = self._calls < self.max_calls and len(self._in_flight) < self.max_tasks
             if started == 0 and not (self._check and room):
                 # Nothing to do until a chat is woken (a step saved, a message done) or a
                 # chat's pace or a retry's time comes.
@@ -180,7 +199,8 @@ class OutboxSender:
             key = row.chat_key or b""
             if quiet and row.priority > 0:
                 continue
-            if self._stopping or self._calls >= MAX_IN_FLIGHT or len(self._in_flight) >= MAX_TASKS:
+            calls = self.max_calls - (KEPT_FOR_REPLIES if row.priority > 0 else 0)
+            if self._stopping or self._calls >= calls or len(self._in_flight) >= self.max_tasks:
                 break
             paced = self.paced(row)
             chat_wait = self.per_chat.ready_in(key) if paced else 0.0
@@ -219,7 +239,7 @@ class OutboxSender:
             try:
                 # The overall limit is taken here, just before the request is written, so
                 # what the provider counts is what was counted here, however busy we are.
-                await self.limit.acquire(self.cost(row))
+                await self.turns.acquire(self.cost(row), row.priority)
                 outcome = await self._request(row)
             finally:
                 self._calls -= 1

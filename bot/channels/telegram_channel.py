@@ -20,7 +20,7 @@ from telegram import Bot, BotCommand, Update
 from telegram.error import Conflict, NetworkError, TelegramError, TimedOut
 
 from bot.channels import telegram_render as render
-from bot.channels.outbox_sender import MAX_IN_FLIGHT
+from bot.channels.outbox_sender import calls_in_flight
 from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_inbound import CHANNEL, TelegramInbound, to_inbound
 from bot.channels.telegram_sender import TelegramSender
@@ -54,7 +54,10 @@ def make_bot(settings: Settings) -> Bot:
         base_url=f"{base}/bot",
         base_file_url=f"{base}/file/bot",
         # Room for the sender's calls in flight and for answering taps.
-        request=AiohttpRequest(connections=MAX_IN_FLIGHT + ANSWER_CONNECTIONS, read_timeout=15),
+        request=AiohttpRequest(
+            connections=calls_in_flight(settings.telegram_rate_limit) + ANSWER_CONNECTIONS,
+            read_timeout=15,
+        ),
         get_updates_request=AiohttpRequest(connections=1, read_timeout=POLL_TIMEOUT + 10),
     )
 

@@ -34,11 +34,13 @@ def processes_with(marker: str) -> list[int]:
     return found
 
 
-def test_the_telegram_benchmark_prints_one_json_line_and_cleans_up(tmp_path: Path) -> None:
+def run_benchmark(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], str]:
+    """`python -m benchmarks.ARGS` with its temporary files in `tmp_path`; the run and the
+    marker in the environment of every process it started."""
     marker = f"BENCH_SMOKE_{uuid.uuid4().hex}"
     env = {**os.environ, "TMPDIR": str(tmp_path), "BENCH_SMOKE_MARKER": marker}
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.telegram", "--participants", "5", "--questions", "3"],
+        [sys.executable, "-m", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -47,6 +49,13 @@ def test_the_telegram_benchmark_prints_one_json_line_and_cleans_up(tmp_path: Pat
         check=False,
     )
     assert done.returncode == 0, done.stderr[-4000:]
+    return done, marker
+
+
+def test_the_telegram_benchmark_prints_one_json_line_and_cleans_up(tmp_path: Path) -> None:
+    done, marker = run_benchmark(
+        tmp_path, "benchmarks.telegram", "--participants", "5", "--questions", "3"
+    )
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     assert figures.keys() >= KEYS
     assert figures["participants"] == 5 and figures["questions"] == 3

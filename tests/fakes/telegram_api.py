@@ -27,7 +27,7 @@ import re
 import signal
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -1273,7 +1273,7 @@ ARRIVALS_PAGE = 5000
 
 
 def arrivals_answer(
-    after: int, sends: list[tuple[int | str, float, int, str]], contains: str
+    after: int, sends: Sequence[tuple[int | str, float, int, str]], contains: str
 ) -> JSONResponse:
     """The answer to GET /_test/arrivals: `sends` are the messages after the first `after`
     as (chat id or number, time.monotonic() when accepted, weight, text), at most

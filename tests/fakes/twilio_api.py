@@ -637,7 +637,21 @@ class StandaloneFakeTwilio(FakeTwilio):
       status callbacks so far;
     - GET /_test/arrivals?after=N&contains=TEXT: when each message after the first N was
       accepted, weighted by its segments (see telegram_api's `arrivals_answer`).
+
+    Status callbacks are posted CALLBACKS_AT_ONCE at a time, the rest waiting their turn:
+    with thousands waiting in httpx's connection pool (a bulk send of hundreds a second),
+    the pool's bookkeeping took the whole CPU and the fake, not the bot, set the pace.
     """
+
+    CALLBACKS_AT_ONCE = 32
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._callback_slots = asyncio.Semaphore(self.CALLBACKS_AT_ONCE)
+
+    async def _post_status(self, sms: SentSms, url: str) -> None:
+        async with self._callback_slots:
+            await super()._post_status(sms, url)
 
     def _app(self) -> Starlette:
         app = super()._app()

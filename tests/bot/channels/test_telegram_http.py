@@ -153,3 +153,14 @@ async def test_it_must_be_initialized_first() -> None:
     with pytest.raises(RuntimeError, match="not initialized"):
         await request.do_request("http://127.0.0.1:1/", "POST")
     assert request.read_timeout == 5.0
+
+
+def test_the_proxy_comes_from_the_environment_once_per_host(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.channels.telegram_http import proxy_for
+
+    monkeypatch.setenv("https_proxy", "http://proxy.council.example:3128")
+    monkeypatch.setenv("no_proxy", "localhost,127.0.0.1")
+    assert proxy_for("https://api.telegram.org/bot1:A/getMe") == "http://proxy.council.example:3128"
+    assert proxy_for("http://127.0.0.1:8081/bot1:A/getMe") is None
