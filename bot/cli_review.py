@@ -14,6 +14,7 @@ from bot.cli import Failure, _run
 from bot.keys import KeyRing, load_secret
 from bot.runtime import open_storage
 from bot.settings import Settings
+from bot.web.auth import make_password_link
 
 review_app = typer.Typer(
     help="Children in care: private views ahead of their review.", no_args_is_help=True
@@ -152,12 +153,16 @@ def user_add(
     if name is not None and not name.strip():
         raise Failure("--name must not be empty", 2)
 
-    async def work(settings: Settings) -> bool:
+    async def work(settings: Settings) -> str | None:
         async with open_storage(settings) as storage:
             now = datetime.now(UTC).isoformat(timespec="seconds")
             added = await storage.add_account(email, role, name and name.strip(), now)
-            return added is not None
+            if added is None:
+                return None
+            return await make_password_link(storage, added, settings.public_url)
 
-    if not _run(work):
+    link = _run(work)
+    if link is None:
         raise Failure(f"{email} already has an account", 1)
     print(f"Added {email} as {role}.")
+    print(f"To set their password, they open this link once, within 72 hours: {link}")

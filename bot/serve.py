@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import socket
@@ -73,7 +74,13 @@ class Service:
         self._scheduler_task: asyncio.Task[None] | None = None
         if settings.sms_enabled:
             self.sms = SmsChannel.from_settings(settings, runtime.dispatcher, runtime.storage)
-        self.app = build_app(runtime.storage, self.telegram, self.sms)
+        self.app = build_app(
+            runtime.storage,
+            self.telegram,
+            self.sms,
+            keys=runtime.keys,
+            secure_cookies=runtime.settings.public_url.startswith("https://"),
+        )
         config = uvicorn.Config(
             self.app,
             host=settings.host,
@@ -136,6 +143,15 @@ class Service:
                 await asyncio.wait_for(self._server_task, timeout=STOP_WITHIN / 2)
 
 
+def _steady_garbage_collection() -> None:
+    """What start-up made lives as long as the process: keep the collector from walking it
+    again and again (a full collection of a large heap stalls the loop for tens of ms, and
+    messages paced evenly then leave bunched), and collect the young less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
+
+
 async def serve(settings: Settings) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -144,6 +160,7 @@ async def serve(settings: Settings) -> None:
     async with open_runtime(settings) as runtime:
         service = Service(runtime)
         await service.start()
+        _steady_garbage_collection()
         names = [name for name, on in (("telegram", service.telegram), ("sms", service.sms)) if on]
         channels = ", ".join(names) or "no messaging channel configured"
         print(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Protocol
 
 from storage.records import (
@@ -21,6 +21,7 @@ from storage.records import (
     StoredParticipant,
     SurveyRow,
     Unfinished,
+    WebSession,
 )
 
 
@@ -190,3 +191,34 @@ class Storage(Protocol):
 
     async def audit(self, actor: str, action: str, subject: str, now: str) -> None: ...
     async def audit_entries(self) -> list[tuple[str, str, str, str]]: ...
+
+    # dashboard logins
+    async def add_password_link(
+        self, account: Account, token_hash: bytes, expires_at: str, now: str
+    ) -> None: ...
+    async def password_link(self, token_hash: bytes, now: str) -> Account | None:
+        """The account an unused, in-date link is for."""
+        ...
+
+    async def set_password(
+        self, token_hash: bytes, account: Account, password_hash: str, now: str
+    ) -> None:
+        """Use the link once; every session of the account ends."""
+        ...
+
+    async def login_details(self, email: str) -> tuple[Account, str | None] | None: ...
+    async def start_session(
+        self, id_hash: bytes, account: Account, csrf: str, second_factor: bool, now: str
+    ) -> None: ...
+    async def web_session(self, id_hash: bytes) -> WebSession | None: ...
+    async def touch_session(self, id_hash: bytes, now: str) -> None: ...
+    async def end_session(self, id_hash: bytes, actor: str, now: str) -> None: ...
+    async def set_totp(self, account: Account, sealed_secret: bytes, now: str) -> None: ...
+    async def passed_second_factor(self, id_hash: bytes) -> None: ...
+    async def login_failures(self, keys: Iterable[str], since: str) -> int:
+        """The most failed logins any of `keys` has had since `since`."""
+        ...
+
+    async def record_login_failure(
+        self, keys: Iterable[str], now: str, forget_before: str
+    ) -> None: ...

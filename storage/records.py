@@ -211,3 +211,16 @@ class ReviewRow:
     channel: str | None
     address: bytes | None
     pseudonym: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    """A dashboard login: whose, its CSRF token, when last used, and whether the second
+    factor (TOTP) was given."""
+
+    account: Account
+    csrf: str
+    seen_at: str
+    second_factor: bool
+    password_hash: str | None
+    totp_secret: bytes | None

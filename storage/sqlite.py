@@ -26,6 +26,7 @@ from storage.records import (
     StoredParticipant,
     SurveyRow,
 )
+from storage.sqlite_accounts import AccountQueries
 from storage.sqlite_feedback import FeedbackQueries
 from storage.sqlite_outbox import OutboxQueries, Statements
 from storage.sqlite_results import ResultsQueries
@@ -46,7 +47,7 @@ PRAGMAS = (
 )
 
 
-class SqliteStorage(OutboxQueries, FeedbackQueries, ResultsQueries, ReviewQueries):
+class SqliteStorage(OutboxQueries, FeedbackQueries, ResultsQueries, ReviewQueries, AccountQueries):
     def __init__(self, conn: aiosqlite.Connection, path: str):
         self._conn = conn
         self.path = path

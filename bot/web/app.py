@@ -15,6 +15,8 @@ from starlette.routing import Route
 
 from bot.channels.sms_channel import INBOUND_PATH, STATUS_PATH, BadRequest, SmsChannel
 from bot.channels.telegram_channel import WEBHOOK_PATH, TelegramChannel
+from bot.keys import KeyRing
+from bot.web.dashboard import Dashboard
 from storage.protocol import Storage, StorageError
 
 log = logging.getLogger(__name__)
@@ -24,7 +26,12 @@ MAX_BODY = 1_000_000
 
 
 def build_app(
-    storage: Storage, telegram: TelegramChannel | None = None, sms: SmsChannel | None = None
+    storage: Storage,
+    telegram: TelegramChannel | None = None,
+    sms: SmsChannel | None = None,
+    *,
+    keys: KeyRing,
+    secure_cookies: bool = False,
 ) -> Starlette:
     async def healthz(request: Request) -> Response:
         try:
@@ -65,6 +72,7 @@ def build_app(
             Route(STATUS_PATH, _twilio_route(sms, STATUS_PATH), methods=["POST"]),
         ]
 
+    routes += Dashboard(storage, keys, secure_cookies=secure_cookies).routes()
     return Starlette(routes=routes)
 
 

@@ -48,7 +48,10 @@ def test_accounts(folder: Path) -> None:
         ("jo@council.example", "reviewer"),
         ("ann@council.example", "coordinator"),
     ]
-    assert rows(folder / DB_NAME, "SELECT count(*) FROM audit_log") == [(3,)]
+    assert rows(folder / DB_NAME, "SELECT action, count(*) FROM audit_log GROUP BY action") == [
+        ("account added", 3),
+        ("password link made", 3),
+    ]
 
 
 @pytest.mark.parametrize(

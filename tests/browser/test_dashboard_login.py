@@ -1,0 +1,92 @@
+"""The dashboard's front door in Chromium, against a real `youthvoice serve`: a new account
+sets its password from the link `user add` printed, logs in, and logs out; the keyboard
+alone gets there."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.integration.helpers import DB_NAME, clean_env, command, ok, run
+from tests.integration.telegram_world import free_port
+
+PASSWORD = "a long walk by the river"
+
+
+@pytest.fixture
+def dashboard(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """`youthvoice serve` with no messaging channel: its URL, and a set-password link."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = clean_env(tmp_path / DB_NAME, YOUTHVOICE_PORT=str(port), YOUTHVOICE_PUBLIC_URL=url)
+    out = ok(run(tmp_path, "user", "add", "sam@council.example", "--role", "coordinator", env=env))
+    link = re.search(r"(http://\S+/set-password/\S+)", out)
+    assert link is not None
+    serve = subprocess.Popen(
+        [*command(), "serve"],
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or serve.poll() is not None:
+                raise RuntimeError(f"serve did not start: {serve.stderr and serve.stderr.read()}")
+            time.sleep(0.1)
+        yield url, link.group(1)
+    finally:
+        serve.terminate()
+        serve.communicate(timeout=15)
+
+
+def test_set_a_password_log_in_and_out_with_the_keyboard(
+    page: Page, dashboard: tuple[str, str], tmp_path: Path
+) -> None:
+    url, link = dashboard
+    page.goto(link)
+    expect(page.get_by_role("heading", name="Set your password")).to_be_visible()
+    page.get_by_label("New password").fill(PASSWORD)
+    page.get_by_label("The same password again").fill(PASSWORD + " again")
+    page.get_by_label("The same password again").press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("not the same")
+
+    page.get_by_label("New password").fill(PASSWORD)
+    page.get_by_label("The same password again").fill(PASSWORD)
+    page.get_by_role("button", name="Set password").click()
+    expect(page.get_by_role("status")).to_contain_text("Your password is set")
+    page.get_by_role("link", name="Go to the login page").click()
+
+    # The keyboard alone: the skip link first, then the fields in order.
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Email address")).to_be_focused()
+    page.keyboard.type("sam@council.example")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Password")).to_be_focused()
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("sam@council.example")
+    page.screenshot(path=tmp_path / "home.png", full_page=True)
+
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    page.goto(url + "/")
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()

@@ -1,0 +1,244 @@
+"""Dashboard logins over HTTP: a password set once through its link, sessions in HttpOnly
+cookies, CSRF on every form, logout that ends the session, idle timeout and throttling."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pyotp
+import pytest
+import time_machine
+
+from bot.keys import KeyRing
+from bot.runtime import open_storage
+from bot.settings import load_settings
+from bot.web import auth
+from bot.web.app import build_app
+from storage.protocol import Storage
+from tests.integration.helpers import DB_NAME, ok, rows, run
+
+PASSWORD = "correct horse battery staple"
+KEYS = KeyRing(b"a secret for tests only")
+EMAIL = "ana@council.example"
+
+
+@pytest.fixture
+async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
+    settings = load_settings(YOUTHVOICE_DATABASE=str(tmp_path / DB_NAME))
+    async with open_storage(settings) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def client(storage: Storage) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=build_app(storage, keys=KEYS))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+def hidden_csrf(page: httpx.Response) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found is not None, page.text
+    return found.group(1)
+
+
+async def new_account(storage: Storage, role: str = "coordinator") -> str:
+    """An account with a password link; the link's path."""
+    account = await storage.add_account(EMAIL, role, None, "2026-11-23T10:00:00+00:00")
+    assert account is not None
+    link = await auth.make_password_link(storage, account, "http://test")
+    return link.removeprefix("http://test")
+
+
+async def set_password(client: httpx.AsyncClient, path: str, password: str, again: str = "") -> str:
+    page = await client.get(path)
+    answer = await client.post(
+        path, data={"csrf": hidden_csrf(page), "password": password, "again": again or password}
+    )
+    return answer.text
+
+
+async def log_in(client: httpx.AsyncClient, password: str = PASSWORD) -> httpx.Response:
+    page = await client.get("/login")
+    return await client.post(
+        "/login", data={"csrf": hidden_csrf(page), "email": EMAIL, "password": password}
+    )
+
+
+async def test_a_password_is_set_once_through_its_link(
+    storage: Storage, client: httpx.AsyncClient
+) -> None:
+    path = await new_account(storage)
+    assert "at least 12 characters" in await set_password(client, path, "too short")
+    assert "not the same" in await set_password(client, path, PASSWORD, "something else!!")
+    assert "Your password is set" in await set_password(client, path, PASSWORD)
+    used = await client.get(path)
+    assert used.status_code == 400 and "used or has expired" in used.text
+    assert 'name="password"' not in used.text
+    stored = rows(Path(storage.path), "SELECT password_hash FROM accounts")  # type: ignore[attr-defined]
+    assert stored[0][0].startswith("$argon2id$") and PASSWORD not in stored[0][0]
+
+
+async def test_logging_in_and_out(storage: Storage, client: httpx.AsyncClient) -> None:
+    assert (await client.get("/")).headers["location"] == "/login"
+    await set_password(client, await new_account(storage), PASSWORD)
+    wrong = await log_in(client, "not the password")
+    assert wrong.status_code == 400 and "do not match" in wrong.text
+
+    answer = await log_in(client)
+    assert answer.status_code == 303 and answer.headers["location"] == "/"
+    cookie = answer.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+    home = await client.get("/")
+    assert home.status_code == 200 and EMAIL in home.text
+    assert home.headers["x-frame-options"] == "DENY"
+    assert home.headers["referrer-policy"] == "no-referrer"
+    session_cookie = client.cookies[auth.COOKIE]
+
+    # A POST without the CSRF token is refused and changes nothing: still logged in.
+    refused = await client.post("/logout", data={})
+    assert refused.status_code == 403
+    assert (await client.get("/")).status_code == 200
+
+    out = await client.post("/logout", data={"csrf": hidden_csrf(home)})
+    assert out.headers["location"] == "/login"
+    # The old cookie, sent again, no longer works.
+    client.cookies.set(auth.COOKIE, session_cookie)
+    assert (await client.get("/")).headers["location"] == "/login"
+    assert rows(Path(storage.path), "SELECT count(*) FROM web_sessions") == [(0,)]  # type: ignore[attr-defined]
+
+
+async def test_a_session_ends_after_30_idle_minutes(
+    storage: Storage, client: httpx.AsyncClient
+) -> None:
+    await set_password(client, await new_account(storage), PASSWORD)
+    with time_machine.travel(datetime.now(UTC), tick=True) as traveller:
+        await log_in(client)
+        traveller.shift(timedelta(minutes=29))
+        assert (await client.get("/")).status_code == 200  # use keeps it alive
+        traveller.shift(timedelta(minutes=29))
+        assert (await client.get("/")).status_code == 200
+        traveller.shift(timedelta(minutes=31))
+        assert (await client.get("/")).headers["location"] == "/login"
+
+
+async def test_the_eleventh_wrong_password_is_throttled(
+    storage: Storage, client: httpx.AsyncClient
+) -> None:
+    await set_password(client, await new_account(storage), PASSWORD)
+    for _ in range(10):
+        assert "do not match" in (await log_in(client, "wrong password")).text
+    throttled = await log_in(client)  # even the right one, for now
+    assert "Too many failed logins" in throttled.text
+    assert auth.COOKIE not in client.cookies
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=16)):
+        assert (await log_in(client)).status_code == 303
+
+
+async def test_a_login_form_without_its_token_is_refused(
+    storage: Storage, client: httpx.AsyncClient
+) -> None:
+    await set_password(client, await new_account(storage), PASSWORD)
+    answer = await client.post("/login", data={"email": EMAIL, "password": PASSWORD})
+    assert answer.status_code == 400 and "expired" in answer.text
+    assert auth.COOKIE not in client.cookies
+
+
+def test_user_add_prints_a_one_time_link(tmp_path: Path) -> None:
+    out = ok(run(tmp_path, "user", "add", EMAIL, "--role", "coordinator"))
+    assert re.search(r"http://127\.0\.0\.1:8080/set-password/[\w-]{40,}$", out, re.MULTILINE)
+    assert rows(tmp_path / DB_NAME, "SELECT count(*) FROM password_links") == [(1,)]
+
+
+# Who may open each page; every page of the dashboard must be listed here.
+ROLES = ("admin", "coordinator", "reviewer", "safeguarding")
+ACCESS = {"/": set(ROLES), "/audit": {"admin"}}
+PUBLIC = {"/login", "/logout", "/set-password/{token}", "/healthz"}
+SECOND_FACTOR = {"/two-factor", "/two-factor/setup"}
+
+
+async def logged_in_as(
+    storage: Storage, client: httpx.AsyncClient, role: str, email: str = EMAIL
+) -> str | None:
+    """A logged-in client for a new account of `role`; its TOTP secret when it set one up."""
+    account = await storage.add_account(email, role, None, "2026-11-23T10:00:00+00:00")
+    assert account is not None
+    link = await auth.make_password_link(storage, account, "http://test")
+    await set_password(client, link.removeprefix("http://test"), PASSWORD)
+    page = await client.get("/login")
+    await client.post(
+        "/login", data={"csrf": hidden_csrf(page), "email": email, "password": PASSWORD}
+    )
+    if role not in ("admin", "safeguarding"):
+        return None
+    setup = await client.get("/two-factor/setup")
+    secret = re.search(r'name="secret" value="([A-Z2-7]+)"', setup.text)
+    assert secret is not None
+    done = await confirm_setup(client, setup, pyotp.TOTP(secret.group(1)).now())
+    assert done.headers["location"] == "/"
+    return secret.group(1)
+
+
+async def confirm_setup(
+    client: httpx.AsyncClient, setup: httpx.Response, code: str
+) -> httpx.Response:
+    secret = re.search(r'name="secret" value="([A-Z2-7]+)"', setup.text)
+    assert secret is not None
+    form = {"csrf": hidden_csrf(setup), "secret": secret.group(1), "code": code}
+    return await client.post("/two-factor/setup", data=form)
+
+
+def test_the_access_table_lists_every_page(storage: Storage) -> None:
+    app = build_app(storage, keys=KEYS)
+    paths = {route.path for route in app.routes}  # type: ignore[attr-defined]
+    assert paths - PUBLIC - SECOND_FACTOR == set(ACCESS)
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_each_role_reaches_only_its_own_pages(
+    storage: Storage, client: httpx.AsyncClient, role: str
+) -> None:
+    await logged_in_as(storage, client, role)
+    for path, allowed in ACCESS.items():
+        answer = await client.get(path)
+        assert answer.status_code == (200 if role in allowed else 403), (role, path)
+
+
+async def test_an_admin_needs_two_factor_before_admin_pages(
+    storage: Storage, client: httpx.AsyncClient
+) -> None:
+    account = await storage.add_account(EMAIL, "admin", None, "2026-11-23T10:00:00+00:00")
+    assert account is not None
+    link = await auth.make_password_link(storage, account, "http://test")
+    await set_password(client, link.removeprefix("http://test"), PASSWORD)
+    await log_in(client)
+    for path in ("/", "/audit"):
+        assert (await client.get(path)).headers["location"] == "/two-factor/setup"
+    setup = await client.get("/two-factor/setup")
+    secret = re.search(r'name="secret" value="([A-Z2-7]+)"', setup.text)
+    assert secret is not None and "Your role needs it" in setup.text
+    assert (await confirm_setup(client, setup, "000000")).status_code == 400
+    assert (await client.get("/audit")).headers["location"] == "/two-factor/setup"
+    await confirm_setup(client, setup, pyotp.TOTP(secret.group(1)).now())
+    assert (await client.get("/audit")).status_code == 200
+
+    # Next time: password, then a code.
+    home = await client.get("/")
+    await client.post("/logout", data={"csrf": hidden_csrf(home)})
+    await log_in(client)
+    assert (await client.get("/audit")).headers["location"] == "/two-factor"
+    page = await client.get("/two-factor")
+    bad = await client.post("/two-factor", data={"csrf": hidden_csrf(page), "code": "123456"})
+    assert bad.status_code == 400
+    good = await client.post(
+        "/two-factor", data={"csrf": hidden_csrf(page), "code": pyotp.TOTP(secret.group(1)).now()}
+    )
+    assert good.headers["location"] == "/"
+    audit = await client.get("/audit")
+    assert audit.status_code == 200 and "two-factor set up" in audit.text
+    sealed = rows(Path(storage.path), "SELECT totp_secret FROM accounts")[0][0]  # type: ignore[attr-defined]
+    assert secret.group(1).encode() not in sealed
