@@ -32,7 +32,11 @@ class Invited:
     not_for_them: int  # outside the survey's ages, or already took part or were invited
 
 
-async def invite(storage: Storage, keys: KeyRing, slug: str, limit: int) -> Invited:
+async def invite(
+    storage: Storage, keys: KeyRing, slug: str, limit: int, *, dry_run: bool = False
+) -> Invited:
+    """Queue invitations to `slug`; with `dry_run`, only count who would be invited and who
+    the limit holds back, queueing nothing."""
     survey = await load_stored_survey(storage, slug)
     now = datetime.now(UTC)
     since = (now - WINDOW).isoformat(timespec="seconds")
@@ -46,6 +50,8 @@ async def invite(storage: Storage, keys: KeyRing, slug: str, limit: int) -> Invi
             held_back += 1
         else:
             messages.append(_message(keys, survey, candidate, band))
+    if dry_run:
+        return Invited(len(messages), held_back, not_for_them)
     queued = await storage.queue_invitations(
         slug, messages, BULK_PRIORITY, now.isoformat(timespec="seconds")
     )

@@ -80,6 +80,7 @@ class Service:
             self.sms,
             keys=runtime.keys,
             secure_cookies=runtime.settings.public_url.startswith("https://"),
+            invites_per_30_days=settings.invites_per_30_days,
         )
         config = uvicorn.Config(
             self.app,

@@ -32,6 +32,7 @@ def build_app(
     *,
     keys: KeyRing,
     secure_cookies: bool = False,
+    invites_per_30_days: int = 2,
 ) -> Starlette:
     async def healthz(request: Request) -> Response:
         try:
@@ -72,7 +73,10 @@ def build_app(
             Route(STATUS_PATH, _twilio_route(sms, STATUS_PATH), methods=["POST"]),
         ]
 
-    routes += Dashboard(storage, keys, secure_cookies=secure_cookies).routes()
+    dashboard = Dashboard(
+        storage, keys, secure_cookies=secure_cookies, invites_per_30_days=invites_per_30_days
+    )
+    routes += dashboard.routes()
     return Starlette(routes=routes)
 
 

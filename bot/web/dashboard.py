@@ -44,21 +44,36 @@ Page = Callable[[Request, WebSession], Awaitable[Response]]
 NEEDS_TWO_FACTOR = frozenset({"admin", "safeguarding"})
 # What each role may open, as the links on its home page.
 LINKS: dict[str, tuple[tuple[str, str], ...]] = {
-    "admin": (("/audit", "Audit log"),),
-    "coordinator": (),
-    "reviewer": (),
+    "admin": (("/audit", "Audit log"), ("/reviews", "Review inboxes")),
+    "coordinator": (("/surveys", "Surveys"),),
+    "reviewer": (("/reviews", "Your review inbox"),),
     "safeguarding": (),
 }
 
 
 class Dashboard:
-    def __init__(self, storage: Storage, keys: KeyRing, *, secure_cookies: bool = False):
+    def __init__(
+        self,
+        storage: Storage,
+        keys: KeyRing,
+        *,
+        secure_cookies: bool = False,
+        invites_per_30_days: int = 2,  # YOUTHVOICE_INVITES_PER_30_DAYS's default
+    ):
         self.storage = storage
         self.keys = keys
         self.secure = secure_cookies
+        self.invites_per_30_days = invites_per_30_days
 
     def routes(self) -> list[Route]:
+        from bot.web.pages_results import ResultsPages  # it imports this module
+        from bot.web.pages_reviews import ReviewPages  # it imports this module
+        from bot.web.pages_surveys import SurveyPages  # it imports this module
+
         return [
+            *ResultsPages(self).routes(),
+            *ReviewPages(self).routes(),
+            *SurveyPages(self).routes(),
             Route("/", self.signed_in(self.home), methods=["GET"]),
             Route("/audit", self.signed_in(self.audit, "admin"), methods=["GET"]),
             Route("/two-factor", self.second_factor(self.code_page), methods=["GET"]),

@@ -6,13 +6,16 @@ import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot import survey_admin
 from bot.runtime import Runtime, open_runtime, open_storage
 from bot.settings import Settings, load_settings
+from bot.web.app import build_app
 from conversations.messages import Inbound
-from tests.integration.helpers import DB_NAME, SETTING_PREFIXES
+from storage.protocol import Storage
+from tests.integration.helpers import DB_NAME, SETTING_PREFIXES, dashboard_keys
 
 
 @pytest.fixture
@@ -59,3 +62,19 @@ class Person:
             self.channel, self.address, inbound, message_id
         )
         return "\n\n".join(reply.text for reply in replies)
+
+
+@pytest.fixture
+async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
+    """A storage on a new database in tmp_path, for the dashboard's tests."""
+    settings = load_settings(YOUTHVOICE_DATABASE=str(tmp_path / DB_NAME))
+    async with open_storage(settings) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def client(storage: Storage) -> AsyncIterator[httpx.AsyncClient]:
+    """The HTTP application `serve` runs, on `storage`, through httpx (not logged in)."""
+    transport = httpx.ASGITransport(app=build_app(storage, keys=dashboard_keys()))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client

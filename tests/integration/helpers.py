@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.keys import KeyRing
+
 SLUG = "better-services"
 DB_NAME = "youthvoice.db"
 TIMEOUT = 60
@@ -156,3 +158,8 @@ def rows(path: Path, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ..
 def tables(path: Path) -> list[str]:
     found = rows(path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
     return [name for (name,) in found]
+
+
+def dashboard_keys() -> KeyRing:
+    """The key ring the dashboard's tests build their app with."""
+    return KeyRing(b"a secret for tests only")

@@ -4,7 +4,6 @@ cookies, CSRF on every form, logout that ends the session, idle timeout and thro
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,31 +12,15 @@ import pyotp
 import pytest
 import time_machine
 
-from bot.keys import KeyRing
-from bot.runtime import open_storage
-from bot.settings import load_settings
+from bot import survey_admin
 from bot.web import auth
 from bot.web.app import build_app
 from storage.protocol import Storage
-from tests.integration.helpers import DB_NAME, ok, rows, run
+from tests.integration.helpers import DB_NAME, SLUG, dashboard_keys, ok, rows, run
 
 PASSWORD = "correct horse battery staple"
-KEYS = KeyRing(b"a secret for tests only")
+KEYS = dashboard_keys()
 EMAIL = "ana@council.example"
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    settings = load_settings(YOUTHVOICE_DATABASE=str(tmp_path / DB_NAME))
-    async with open_storage(settings) as opened:
-        yield opened
-
-
-@pytest.fixture
-async def client(storage: Storage) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=build_app(storage, keys=KEYS))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield client
 
 
 def hidden_csrf(page: httpx.Response) -> str:
@@ -156,7 +139,22 @@ def test_user_add_prints_a_one_time_link(tmp_path: Path) -> None:
 
 # Who may open each page; every page of the dashboard must be listed here.
 ROLES = ("admin", "coordinator", "reviewer", "safeguarding")
-ACCESS = {"/": set(ROLES), "/audit": {"admin"}}
+ACCESS = {
+    "/": set(ROLES),
+    "/audit": {"admin"},
+    "/results/live-counts.js": {"coordinator"},
+    "/results/{slug}": {"coordinator"},
+    "/results/{slug}/counts.json": {"coordinator"},
+    "/results/{slug}/download.csv": {"coordinator"},
+    "/results/{slug}/download.xlsx": {"coordinator"},
+    "/reviews": {"reviewer", "admin"},
+    "/surveys": {"coordinator"},
+    "/surveys/new": {"coordinator"},
+    "/surveys/{slug}": {"coordinator"},
+    "/surveys/{slug}/edit": {"coordinator"},
+    "/surveys/{slug}/invite": {"coordinator"},
+    "/surveys/{slug}/preview": {"coordinator"},
+}
 PUBLIC = {"/login", "/logout", "/set-password/{token}", "/healthz"}
 SECOND_FACTOR = {"/two-factor", "/two-factor/setup"}
 
@@ -202,9 +200,10 @@ def test_the_access_table_lists_every_page(storage: Storage) -> None:
 async def test_each_role_reaches_only_its_own_pages(
     storage: Storage, client: httpx.AsyncClient, role: str
 ) -> None:
+    await survey_admin.ensure_samples_open(storage, only=SLUG)  # a survey for {slug}
     await logged_in_as(storage, client, role)
     for path, allowed in ACCESS.items():
-        answer = await client.get(path)
+        answer = await client.get(path.replace("{slug}", SLUG))
         assert answer.status_code == (200 if role in allowed else 403), (role, path)
 
 
