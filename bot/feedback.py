@@ -38,12 +38,7 @@ class FeedbackSent:
 async def send_feedback(
     storage: Storage, keys: KeyRing, slug: str, said: str, did: str
 ) -> FeedbackSent:
-    said, did = " ".join(said.split()), " ".join(did.split())
-    for name, words in (("--said", said), ("--did", did)):
-        if not words:
-            raise FeedbackError(f"{name} must say something")
-        if len(words) > MAX_WORDS:
-            raise FeedbackError(f"{name} is {len(words)} characters; keep it under {MAX_WORDS}")
+    said, did = tidy(said, did)
     survey = await load_stored_survey(storage, slug)
     title = survey.local(survey.title, survey.default_language)
     post = FeedbackPost(slug, said, did, datetime.now(UTC).isoformat(timespec="seconds"))
@@ -57,11 +52,27 @@ async def send_feedback(
     return FeedbackSent(queued, len(recipients))
 
 
+def tidy(said: str, did: str, names: tuple[str, str] = ("--said", "--did")) -> tuple[str, str]:
+    """The two texts with their spacing made plain; FeedbackError (naming the field as in
+    `names`) when one is empty or too long."""
+    said, did = " ".join(said.split()), " ".join(did.split())
+    for name, words in zip(names, (said, did), strict=True):
+        if not words:
+            raise FeedbackError(f"{name} must say something")
+        if len(words) > MAX_WORDS:
+            raise FeedbackError(f"{name} is {len(words)} characters; keep it under {MAX_WORDS}")
+    return said, did
+
+
+def wording(band: str | None, title: str, said: str, did: str) -> str:
+    """The message as someone in age `band` (None: never said) gets it."""
+    return say("feedback", age_bands.is_under_13(band), title=title, said=said, did=did)
+
+
 def _message(
     keys: KeyRing, recipient: FeedbackRecipient, title: str, said: str, did: str, prefix: str
 ) -> QueuedFeedback:
-    simple = age_bands.is_under_13(age_band(keys, recipient.profile))
-    text = say("feedback", simple, title=title, said=said, did=did)
+    text = wording(age_band(keys, recipient.profile), title, said, did)
     return proactive_message(
         keys,
         f"{prefix}{recipient.pseudonym.hex()}",

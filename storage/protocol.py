@@ -7,6 +7,7 @@ from typing import Protocol
 
 from storage.records import (
     Account,
+    AlertRow,
     ClaimedRow,
     CodeCheck,
     ExportedResponse,
@@ -15,6 +16,7 @@ from storage.records import (
     InvitationCandidate,
     OutboxRow,
     QueuedFeedback,
+    ReachCounts,
     ResponseTotals,
     ReviewRow,
     StepRecord,
@@ -191,6 +193,29 @@ class Storage(Protocol):
 
     async def audit(self, actor: str, action: str, subject: str, now: str) -> None: ...
     async def audit_entries(self) -> list[tuple[str, str, str, str]]: ...
+
+    # safeguarding alerts (their text and notes sealed) and participation reach
+    async def alerts(self) -> list[AlertRow]:
+        """Every alert: open ones first, newest first within each."""
+        ...
+
+    async def alert(self, alert_id: int) -> AlertRow | None:
+        """One alert with its notes; None when there is no such alert."""
+        ...
+
+    async def acknowledge_alert(self, alert_id: int, by: str, note: bytes | None, now: str) -> bool:
+        """Acknowledge an open alert (audited, with an optional sealed note); False when
+        there is no such alert or it was acknowledged before."""
+        ...
+
+    async def add_alert_note(self, alert_id: int, by: str, note: bytes, now: str) -> bool:
+        """Add a sealed note to an alert (audited); False when there is no such alert."""
+        ...
+
+    async def reach_counts(self, slug: str | None, question_id: str | None) -> ReachCounts:
+        """Responses to `slug` (or every survey) by age band, channel, month and, when
+        `question_id` is given, by its answer: counts only."""
+        ...
 
     # dashboard logins
     async def add_password_link(

@@ -224,3 +224,42 @@ class WebSession:
     second_factor: bool
     password_hash: str | None
     totp_secret: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertNote:
+    """A safeguarding lead's note on an alert; `note` is sealed (purpose "alert note")."""
+
+    at: str
+    author: str
+    note: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRow:
+    """A risk alert: `detail` (what the young person wrote) is sealed (purpose "alert").
+    `review_id` is set when it came from a care review: that child can be identified."""
+
+    id: int
+    created_at: str
+    slug: str | None
+    channel: str
+    category: str
+    phrase: str
+    detail: bytes
+    acknowledged_at: str | None
+    acknowledged_by: str | None
+    review_id: int | None
+    notes: tuple[AlertNote, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ReachCounts:
+    """Responses counted by age band, channel and month (and by one question's answers),
+    for one survey or all: no personal data, only GROUP BY counts."""
+
+    total: int
+    by_age_band: dict[str, int]
+    by_channel: dict[str, int]
+    by_month: dict[str, int]
+    by_answer: dict[str, int]

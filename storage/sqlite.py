@@ -27,6 +27,7 @@ from storage.records import (
     SurveyRow,
 )
 from storage.sqlite_accounts import AccountQueries
+from storage.sqlite_alerts import AlertQueries
 from storage.sqlite_feedback import FeedbackQueries
 from storage.sqlite_outbox import OutboxQueries, Statements
 from storage.sqlite_results import ResultsQueries
@@ -47,7 +48,9 @@ PRAGMAS = (
 )
 
 
-class SqliteStorage(OutboxQueries, FeedbackQueries, ResultsQueries, ReviewQueries, AccountQueries):
+class SqliteStorage(
+    OutboxQueries, FeedbackQueries, ResultsQueries, ReviewQueries, AccountQueries, AlertQueries
+):
     def __init__(self, conn: aiosqlite.Connection, path: str):
         self._conn = conn
         self.path = path

@@ -45,9 +45,9 @@ NEEDS_TWO_FACTOR = frozenset({"admin", "safeguarding"})
 # What each role may open, as the links on its home page.
 LINKS: dict[str, tuple[tuple[str, str], ...]] = {
     "admin": (("/audit", "Audit log"), ("/reviews", "Review inboxes")),
-    "coordinator": (("/surveys", "Surveys"),),
+    "coordinator": (("/surveys", "Surveys"), ("/reach", "Participation reach")),
     "reviewer": (("/reviews", "Your review inbox"),),
-    "safeguarding": (),
+    "safeguarding": (("/alerts", "Safeguarding alerts"),),
 }
 
 
@@ -66,11 +66,17 @@ class Dashboard:
         self.invites_per_30_days = invites_per_30_days
 
     def routes(self) -> list[Route]:
+        from bot.web.pages_alerts import AlertPages  # it imports this module
+        from bot.web.pages_feedback import FeedbackPages  # it imports this module
+        from bot.web.pages_reach import ReachPages  # it imports this module
         from bot.web.pages_results import ResultsPages  # it imports this module
         from bot.web.pages_reviews import ReviewPages  # it imports this module
         from bot.web.pages_surveys import SurveyPages  # it imports this module
 
         return [
+            *FeedbackPages(self).routes(),
+            *AlertPages(self).routes(),
+            *ReachPages(self).routes(),
             *ResultsPages(self).routes(),
             *ReviewPages(self).routes(),
             *SurveyPages(self).routes(),

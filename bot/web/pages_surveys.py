@@ -18,6 +18,7 @@ from starlette.routing import Route
 from bot import survey_admin
 from bot.invitations import invite
 from bot.runtime import utc_now
+from bot.web.page_group import PageGroup
 from bot.web.survey_preview import CHANNELS, preview
 from conversations import age_bands
 from conversations.prompts import language_name
@@ -26,9 +27,8 @@ from conversations.survey_loader import SurveyInvalid, SurveyProblem, parse_surv
 from storage.records import SurveyRow, WebSession
 
 if TYPE_CHECKING:
-    from bot.web.dashboard import Dashboard, Page
+    pass
 
-ROLE = "coordinator"
 MAX_FILE = 200_000  # bytes; the largest sample survey is under 10 kB
 PASTED = "survey.yaml"
 STATUS_ACTIONS = {"open": "opened", "closed": "closed"}
@@ -41,15 +41,9 @@ class Line:
     problems: tuple[SurveyProblem, ...]
 
 
-class SurveyPages:
-    def __init__(self, dashboard: Dashboard):
-        self.dashboard = dashboard
-        self.storage = dashboard.storage
-
+class SurveyPages(PageGroup):
     def routes(self) -> list[Route]:
-        def coordinator(page: Page, method: str, path: str) -> Route:
-            return Route(path, self.dashboard.signed_in(page, ROLE), methods=[method])
-
+        coordinator = self.route
         # /surveys/new comes before /surveys/{slug}, which would otherwise match it.
         return [
             coordinator(self.list_page, "GET", "/surveys"),

@@ -16,7 +16,7 @@ from bot import survey_admin
 from bot.web import auth
 from bot.web.app import build_app
 from storage.protocol import Storage
-from tests.integration.helpers import DB_NAME, SLUG, dashboard_keys, ok, rows, run
+from tests.integration.helpers import DB_NAME, SLUG, dashboard_keys, ok, raw_db, rows, run
 
 PASSWORD = "correct horse battery staple"
 KEYS = dashboard_keys()
@@ -141,7 +141,12 @@ def test_user_add_prints_a_one_time_link(tmp_path: Path) -> None:
 ROLES = ("admin", "coordinator", "reviewer", "safeguarding")
 ACCESS = {
     "/": set(ROLES),
+    "/alerts": {"safeguarding"},
+    "/alerts/{id}": {"safeguarding"},
     "/audit": {"admin"},
+    "/feedback/{slug}": {"coordinator"},
+    "/feedback/{slug}/preview": {"coordinator"},
+    "/feedback/{slug}/send": {"coordinator"},
     "/results/live-counts.js": {"coordinator"},
     "/results/{slug}": {"coordinator"},
     "/results/{slug}/counts.json": {"coordinator"},
@@ -154,7 +159,10 @@ ACCESS = {
     "/surveys/{slug}/edit": {"coordinator"},
     "/surveys/{slug}/invite": {"coordinator"},
     "/surveys/{slug}/preview": {"coordinator"},
+    "/reach": {"coordinator"},
 }
+ALERT_ID = "1"  # for {id}: the alert test_each_role_reaches_only_its_own_pages makes
+POST_ONLY = {"/feedback/{slug}/preview", "/feedback/{slug}/send"}  # forms' targets
 PUBLIC = {"/login", "/logout", "/set-password/{token}", "/healthz"}
 SECOND_FACTOR = {"/two-factor", "/two-factor/setup"}
 
@@ -196,14 +204,33 @@ def test_the_access_table_lists_every_page(storage: Storage) -> None:
     assert paths - PUBLIC - SECOND_FACTOR == set(ACCESS)
 
 
+def add_alert(tmp_path: Path, alert_id: int) -> None:
+    """An alert written straight into the database (as a dispatcher step would)."""
+    with raw_db(tmp_path / DB_NAME) as conn:
+        conn.execute(
+            "INSERT INTO alerts (id, created_at, slug, channel, category, phrase, detail)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (alert_id, "2026-11-23T10:00:00+00:00", SLUG, "sms", "self_harm", "want to die",
+             KEYS.seal("I want to die", "alert")),
+        )  # fmt: skip
+        conn.commit()
+
+
 @pytest.mark.parametrize("role", ROLES)
 async def test_each_role_reaches_only_its_own_pages(
-    storage: Storage, client: httpx.AsyncClient, role: str
+    storage: Storage, client: httpx.AsyncClient, role: str, tmp_path: Path
 ) -> None:
     await survey_admin.ensure_samples_open(storage, only=SLUG)  # a survey for {slug}
+    add_alert(tmp_path, int(ALERT_ID))  # an alert for {id}
     await logged_in_as(storage, client, role)
+    csrf = hidden_csrf(await client.get("/"))
     for path, allowed in ACCESS.items():
-        answer = await client.get(path.replace("{slug}", SLUG))
+        url = path.replace("{slug}", SLUG).replace("{id}", ALERT_ID)
+        if path in POST_ONLY:  # an empty form with a good token: refused only by role
+            answer = await client.post(url, data={"csrf": csrf})
+            assert (answer.status_code == 403) == (role not in allowed), (role, path)
+            continue
+        answer = await client.get(url)
         assert answer.status_code == (200 if role in allowed else 403), (role, path)
 
 

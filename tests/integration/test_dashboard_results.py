@@ -11,48 +11,33 @@ import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
-from textwrap import dedent
 from typing import Any
 
 import httpx
 import openpyxl
 import pytest
 
-from bot import survey_admin
-from bot.catalogue import SurveyCatalogue
-from bot.dispatcher import Dispatcher
 from bot.export import FIXED_COLUMNS
 from bot.runtime import open_storage
 from bot.settings import load_settings
-from bot.web.app import build_app
-from conversations.messages import Inbound
-from conversations.survey_loader import parse_survey
 from storage.protocol import Storage
+from tests.integration.dashboard_world import SLUG, answered, signed_in, youth_spaces
 from tests.integration.helpers import DB_NAME, ok, run
-from tests.integration.test_dashboard_auth import KEYS, logged_in_as
 
-SLUG = "youth-spaces"
-SPACES = dedent(
+SPACES = youth_spaces(
     """\
-    spec_version: 1
-    slug: youth-spaces
-    title: Youth spaces
-    keyword: SPACES
-    purpose: To plan new youth spaces.
-    audience: The youth service.
-    questions:
-      - id: area
-        type: choice
-        text: Where do you live?
-        options: [{id: north, label: North}, {id: south, label: South}, {id: city, label: The city}]
-      - {id: club, type: yes_no, text: "Do you go to a youth club?"}
-      - {id: safe, type: scale, text: "How safe do you feel?", min: 1, max: 5}
-      - id: wants
-        type: multi
-        text: What would you like there?
-        options: [{id: sport, label: Sport}, {id: music, label: Music}, {id: games, label: Games}]
-      - {id: idea, type: text, text: "One idea for a youth space?"}
-      - {id: worry, type: text, text: "Anything that worries you?"}
+    - id: area
+      type: choice
+      text: Where do you live?
+      options: [{id: north, label: North}, {id: south, label: South}, {id: city, label: The city}]
+    - {id: club, type: yes_no, text: "Do you go to a youth club?"}
+    - {id: safe, type: scale, text: "How safe do you feel?", min: 1, max: 5}
+    - id: wants
+      type: multi
+      text: What would you like there?
+      options: [{id: sport, label: Sport}, {id: music, label: Music}, {id: games, label: Games}]
+    - {id: idea, type: text, text: "One idea for a youth space?"}
+    - {id: worry, type: text, text: "Anything that worries you?"}
     """
 )
 # area, club, safe, wants, idea, worry for each of 12 young people: some counts small.
@@ -76,15 +61,11 @@ ANSWERS = [
 async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
     settings = load_settings(YOUTHVOICE_DATABASE=str(tmp_path / DB_NAME))
     async with open_storage(settings) as opened:
-        survey = parse_survey(SPACES, "spaces.yaml")
-        await survey_admin.add_survey_source(opened, survey, SPACES)
-        await opened.set_survey_status(SLUG, "open", "2026-01-01T00:00:00+00:00")
-        dispatcher = Dispatcher(opened, KEYS, SurveyCatalogue(opened))
-        await dispatcher.start()
-        for who, answers in enumerate(ANSWERS):
-            address = f"+4477009{who:05d}"
-            for text in ("SPACES", "yes", "16", "no", "no", *answers):
-                await dispatcher.handle("sms", address, Inbound(text=text, channel="sms"))
+        talks = [
+            ("sms", f"+4477009{who:05d}", ("SPACES", "yes", "16", "no", "no", *answers))
+            for who, answers in enumerate(ANSWERS)
+        ]
+        await answered(opened, SPACES, talks)
         yield opened
 
 
@@ -93,9 +74,7 @@ async def coordinator(
     storage: Storage, role: str = "coordinator"
 ) -> AsyncIterator[httpx.AsyncClient]:
     """A client logged in with an account of `role` (a coordinator unless told otherwise)."""
-    transport = httpx.ASGITransport(app=build_app(storage, keys=KEYS))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        await logged_in_as(storage, client, role, email=f"{role}@council.example")
+    async with signed_in(storage, role) as client:
         yield client
 
 
@@ -110,8 +89,8 @@ def number(text: str) -> int | None:
 def page_numbers(html: str) -> dict[str, Any]:
     """The numbers in the page's tables, in the shape of `results --format json`."""
     questions: dict[str, Any] = {}
-    for qid, answered in re.findall(r'data-question="(\w+)" data-answered="(\d*)"', html):
-        questions[qid] = {"answered": number(answered), "counts": {}}
+    for qid, shown in re.findall(r'data-question="(\w+)" data-answered="(\d*)"', html):
+        questions[qid] = {"answered": number(shown), "counts": {}}
     for qid, body in re.findall(r'<table data-question="(\w+)">(.*?)</table>', html, re.S):
         for value, count in re.findall(r'data-answer="([\w-]+)" data-count="(\d*)"', body):
             questions[qid]["counts"][value] = number(count)
