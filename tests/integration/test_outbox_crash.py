@@ -29,6 +29,7 @@ from tests.integration.helpers import DB_NAME, SETTING_PREFIXES, rows, run
 from tests.integration.telegram_world import SURVEY, start_serve, takes_part
 
 DID = "Two more night buses, with lit stops"
+NO_QUIET_HOURS = "00:00-00:00"  # so that what is sent does not depend on when tests run
 ANSWER_DELAY = 0.4  # seconds the provider takes to answer a message it has already taken
 
 
@@ -109,7 +110,7 @@ async def test_a_telegram_send_killed_midway_reaches_everyone_exactly_once(folde
 
     async with FakeTelegram() as fake:
         fake.answer_delay = ANSWER_DELAY
-        serve = start_serve(folder, fake)
+        serve = start_serve(folder, fake, YOUTHVOICE_QUIET_HOURS=NO_QUIET_HOURS)
         try:
             await wait_for(lambda: len(feedback_per_chat()) >= 30)
         finally:
@@ -121,7 +122,7 @@ async def test_a_telegram_send_killed_midway_reaches_everyone_exactly_once(folde
         assert 0 < len(before) < len(chats)
 
         fake.answer_delay = 0.0
-        serve = start_serve(folder, fake)
+        serve = start_serve(folder, fake, YOUTHVOICE_QUIET_HOURS=NO_QUIET_HOURS)
         try:
             await wait_for(lambda: len(feedback_per_chat()) == len(chats))
             await asyncio.sleep(1.0)  # anything sent twice would have arrived by now
@@ -144,7 +145,9 @@ async def test_an_sms_send_killed_midway_reaches_everyone_exactly_once(folder: P
 
     async with FakeTwilio() as twilio:
         twilio.answer_delay = ANSWER_DELAY
-        serve = start_serve(folder, None, twilio, SMS_RATE_LIMIT="20")
+        serve = start_serve(
+            folder, None, twilio, SMS_RATE_LIMIT="20", YOUTHVOICE_QUIET_HOURS=NO_QUIET_HOURS
+        )
         try:
             await wait_for(lambda: len(feedback_per_number()) >= 15)
         finally:
@@ -153,7 +156,9 @@ async def test_an_sms_send_killed_midway_reaches_everyone_exactly_once(folder: P
         assert 0 < len(feedback_per_number()) < len(numbers)
 
         twilio.answer_delay = 0.0
-        serve = start_serve(folder, None, twilio, SMS_RATE_LIMIT="20")
+        serve = start_serve(
+            folder, None, twilio, SMS_RATE_LIMIT="20", YOUTHVOICE_QUIET_HOURS=NO_QUIET_HOURS
+        )
         try:
             await wait_for(lambda: len(feedback_per_number()) == len(numbers))
             await asyncio.sleep(1.0)
