@@ -14,13 +14,12 @@ from bot.cli import Failure, _run
 from bot.keys import KeyRing, load_secret
 from bot.runtime import open_storage
 from bot.settings import Settings
-from bot.web.auth import make_password_link
+from bot.web.auth import ROLES, make_password_link
 
 review_app = typer.Typer(
     help="Children in care: private views ahead of their review.", no_args_is_help=True
 )
 user_app = typer.Typer(help="Accounts of council staff.", no_args_is_help=True)
-ROLES = ("admin", "coordinator", "reviewer", "safeguarding")
 _EMAIL_SHAPE = "@"
 
 

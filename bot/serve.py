@@ -81,6 +81,7 @@ class Service:
             keys=runtime.keys,
             secure_cookies=runtime.settings.public_url.startswith("https://"),
             invites_per_30_days=settings.invites_per_30_days,
+            public_url=settings.public_url,
         )
         config = uvicorn.Config(
             self.app,

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from storage.records import (
     Account,
+    AccountRow,
     AlertRow,
     ClaimedRow,
     CodeCheck,
@@ -151,12 +152,19 @@ class Storage(Protocol):
 
     # staff accounts, care reviews and the audit log
     async def add_account(
-        self, email: str, role: str, name: str | None, now: str
+        self, email: str, role: str, name: str | None, now: str, *, actor: str = "operator"
     ) -> Account | None:
-        """A new account; None when that email already has one."""
+        """A new account (audited as done by `actor`); None when that email already has one."""
         ...
 
     async def account(self, email: str) -> Account | None: ...
+    async def accounts(self) -> list[AccountRow]:
+        """Every account, by email, with whether its password and two-factor are set."""
+        ...
+
+    async def set_role(self, account: Account, role: str, actor: str, now: str) -> None:
+        """Change an account's role (audited)."""
+        ...
 
     async def add_review(
         self, code_hash: bytes, code: bytes, slug: str, worker: Account, due: str, now: str
@@ -219,8 +227,21 @@ class Storage(Protocol):
 
     # dashboard logins
     async def add_password_link(
-        self, account: Account, token_hash: bytes, expires_at: str, now: str
+        self,
+        account: Account,
+        token_hash: bytes,
+        expires_at: str,
+        now: str,
+        *,
+        actor: str = "operator",
     ) -> None: ...
+    async def replace_password(
+        self, account: Account, token_hash: bytes, expires_at: str, actor: str, now: str
+    ) -> None:
+        """A new link for an account whose password is forgotten (audited): its password
+        and earlier links stop working and its sessions end, until the link is used."""
+        ...
+
     async def password_link(self, token_hash: bytes, now: str) -> Account | None:
         """The account an unused, in-date link is for."""
         ...

@@ -182,6 +182,17 @@ class Account:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountRow:
+    """An account as admins see it on the accounts page: no password or key, only whether
+    they are set."""
+
+    account: Account
+    created_at: str
+    password_set: bool
+    two_factor: bool
+
+
+@dataclass(frozen=True, slots=True)
 class CodeCheck:
     """What a review code a young person sent turned out to be (see `use_review_code`):
     ok, unknown, expired, taken (another sender has it), slow_down or done."""

@@ -1,13 +1,13 @@
 """The SQL of dashboard logins, for SqliteStorage: one-time links to set a password, the
-password hash, server-side sessions and failed logins. Tokens and session ids arrive hashed;
-nothing here could log anyone in."""
+password hash, server-side sessions, failed logins, and the accounts admins manage. Tokens
+and session ids arrive hashed; nothing here could log anyone in."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from storage.records import Account, WebSession
+from storage.records import Account, AccountRow, WebSession
 
 _SESSION = (
     "SELECT a.id, a.email, a.role, a.name, s.csrf, s.seen_at, s.second_factor,"
@@ -32,7 +32,13 @@ class AccountQueries:
     """Mixed into SqliteStorage, whose connection and transactions it uses."""
 
     async def add_password_link(
-        self: _Runs, account: Account, token_hash: bytes, expires_at: str, now: str
+        self: _Runs,
+        account: Account,
+        token_hash: bytes,
+        expires_at: str,
+        now: str,
+        *,
+        actor: str = "operator",
     ) -> None:
         await self._transaction(
             [
@@ -41,7 +47,30 @@ class AccountQueries:
                     " VALUES (?, ?, ?)",
                     (token_hash, account.id, expires_at),
                 ),
-                _audit(now, "operator", "password link made", account.email),
+                _audit(now, actor, "password link made", account.email),
+            ]
+        )
+
+    async def replace_password(
+        self: _Runs, account: Account, token_hash: bytes, expires_at: str, actor: str, now: str
+    ) -> None:
+        """A new link for a forgotten password, in one transaction: the old password and any
+        earlier unused link stop working, and every session of the account ends."""
+        await self._transaction(
+            [
+                ("UPDATE accounts SET password_hash = NULL WHERE id = ?", (account.id,)),
+                (
+                    "UPDATE password_links SET used_at = ?"
+                    " WHERE account_id = ? AND used_at IS NULL",
+                    (now, account.id),
+                ),
+                ("DELETE FROM web_sessions WHERE account_id = ?", (account.id,)),
+                (
+                    "INSERT INTO password_links (token_hash, account_id, expires_at)"
+                    " VALUES (?, ?, ?)",
+                    (token_hash, account.id, expires_at),
+                ),
+                _audit(now, actor, "password reset, new link made", account.email),
             ]
         )
 
@@ -77,6 +106,25 @@ class AccountQueries:
             return None
         r = rows[0]
         return Account(int(r[0]), r[1], r[2], r[3]), r[4]
+
+    # --- the accounts page ---------------------------------------------------------------
+    async def accounts(self: _Runs) -> list[AccountRow]:
+        rows = await self._all(
+            "SELECT id, email, role, name, created_at, password_hash IS NOT NULL,"
+            " totp_secret IS NOT NULL FROM accounts ORDER BY email"
+        )
+        return [
+            AccountRow(Account(int(r[0]), r[1], r[2], r[3]), r[4], bool(r[5]), bool(r[6]))
+            for r in rows
+        ]
+
+    async def set_role(self: _Runs, account: Account, role: str, actor: str, now: str) -> None:
+        await self._transaction(
+            [
+                ("UPDATE accounts SET role = ? WHERE id = ?", (role, account.id)),
+                _audit(now, actor, "role changed", f"{account.email} ({account.role} to {role})"),
+            ]
+        )
 
     # --- sessions --------------------------------------------------------------------------
     async def start_session(

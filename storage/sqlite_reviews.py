@@ -45,9 +45,9 @@ class ReviewQueries:
 
     # --- accounts ----------------------------------------------------------------------------
     async def add_account(
-        self: _Runs, email: str, role: str, name: str | None, now: str
+        self: _Runs, email: str, role: str, name: str | None, now: str, *, actor: str = "operator"
     ) -> Account | None:
-        """A new account; None when that email already has one."""
+        """A new account (audited as done by `actor`); None when that email already has one."""
         if await self._all(f"{_ACCOUNT} WHERE email = ?", (email,)):
             return None
         await self._transaction(
@@ -58,7 +58,7 @@ class ReviewQueries:
                 ),
                 (
                     "INSERT INTO audit_log (at, actor, action, subject) VALUES (?, ?, ?, ?)",
-                    (now, "operator", "account added", f"{email} ({role})"),
+                    (now, actor, "account added", f"{email} ({role})"),
                 ),
             ]
         )

@@ -33,6 +33,7 @@ def build_app(
     keys: KeyRing,
     secure_cookies: bool = False,
     invites_per_30_days: int = 2,
+    public_url: str | None = None,
 ) -> Starlette:
     async def healthz(request: Request) -> Response:
         try:
@@ -74,7 +75,11 @@ def build_app(
         ]
 
     dashboard = Dashboard(
-        storage, keys, secure_cookies=secure_cookies, invites_per_30_days=invites_per_30_days
+        storage,
+        keys,
+        secure_cookies=secure_cookies,
+        invites_per_30_days=invites_per_30_days,
+        public_url=public_url,
     )
     routes += dashboard.routes()
     return Starlette(routes=routes)

@@ -26,6 +26,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from storage.protocol import Storage
 from storage.records import Account, WebSession
 
+ROLES = ("admin", "coordinator", "reviewer", "safeguarding")  # as the accounts table allows
 MIN_PASSWORD = 12
 IDLE_TIMEOUT = timedelta(minutes=30)
 TOUCH_EVERY = timedelta(minutes=1)  # how often a session's last use is written down
@@ -60,10 +61,23 @@ def password_problem(password: str, email: str) -> str | None:
     return None
 
 
-async def make_password_link(storage: Storage, account: Account, base_url: str) -> str:
+async def make_password_link(
+    storage: Storage, account: Account, base_url: str, *, actor: str = "operator"
+) -> str:
     token = secrets.token_urlsafe(32)
     expires = _iso(_now() + LINK_VALID)
-    await storage.add_password_link(account, digest(token), expires, _iso(_now()))
+    await storage.add_password_link(account, digest(token), expires, _iso(_now()), actor=actor)
+    return f"{base_url}/set-password/{token}"
+
+
+async def replace_password_link(
+    storage: Storage, account: Account, base_url: str, actor: str
+) -> str:
+    """A new link for a forgotten password: until it is used, the old password and earlier
+    links do not work, and the account's sessions have ended."""
+    token = secrets.token_urlsafe(32)
+    expires = _iso(_now() + LINK_VALID)
+    await storage.replace_password(account, digest(token), expires, actor, _iso(_now()))
     return f"{base_url}/set-password/{token}"
 
 

@@ -44,7 +44,7 @@ Page = Callable[[Request, WebSession], Awaitable[Response]]
 NEEDS_TWO_FACTOR = frozenset({"admin", "safeguarding"})
 # What each role may open, as the links on its home page.
 LINKS: dict[str, tuple[tuple[str, str], ...]] = {
-    "admin": (("/audit", "Audit log"), ("/reviews", "Review inboxes")),
+    "admin": (("/accounts", "Accounts"), ("/audit", "Audit log"), ("/reviews", "Review inboxes")),
     "coordinator": (("/surveys", "Surveys"), ("/reach", "Participation reach")),
     "reviewer": (("/reviews", "Your review inbox"),),
     "safeguarding": (("/alerts", "Safeguarding alerts"),),
@@ -59,13 +59,16 @@ class Dashboard:
         *,
         secure_cookies: bool = False,
         invites_per_30_days: int = 2,  # YOUTHVOICE_INVITES_PER_30_DAYS's default
+        public_url: str | None = None,  # YOUTHVOICE_PUBLIC_URL, for set-password links
     ):
         self.storage = storage
         self.keys = keys
         self.secure = secure_cookies
         self.invites_per_30_days = invites_per_30_days
+        self.public_url = public_url
 
     def routes(self) -> list[Route]:
+        from bot.web.pages_accounts import AccountPages  # with the other page groups
         from bot.web.pages_alerts import AlertPages  # it imports this module
         from bot.web.pages_feedback import FeedbackPages  # it imports this module
         from bot.web.pages_reach import ReachPages  # it imports this module
@@ -74,6 +77,7 @@ class Dashboard:
         from bot.web.pages_surveys import SurveyPages  # it imports this module
 
         return [
+            *AccountPages(self).routes(),
             *FeedbackPages(self).routes(),
             *AlertPages(self).routes(),
             *ReachPages(self).routes(),

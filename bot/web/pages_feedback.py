@@ -6,23 +6,20 @@ same code."""
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from bot import survey_admin
 from bot.feedback import FeedbackError, send_feedback, tidy, wording
 from bot.proactive import age_band
 from bot.runtime import utc_now
+from bot.web.dashboard import HEADERS
 from bot.web.page_group import PageGroup
 from conversations import age_bands
 from conversations.survey_loader import SurveyInvalid
 from storage.records import WebSession
-
-if TYPE_CHECKING:
-    pass
 
 FIELDS = ('"You said"', '"We did"')  # how errors name the two boxes
 
@@ -32,6 +29,7 @@ class FeedbackPages(PageGroup):
         coordinator = self.route
         return [
             coordinator(self.feedback_page, "GET", "/feedback/{slug}"),
+            coordinator(self.progress_json, "GET", "/feedback/{slug}/progress.json"),
             coordinator(self.preview, "POST", "/feedback/{slug}/preview"),
             coordinator(self.send, "POST", "/feedback/{slug}/send"),
         ]
@@ -53,6 +51,21 @@ class FeedbackPages(PageGroup):
         survey = await survey_admin.load_stored_survey(self.storage, slug)
         return survey.local(survey.title, survey.default_language)
 
+    async def _progress(self, slug: str) -> dict[str, int]:
+        counts = await self.storage.feedback_status(slug)
+        # A message being handed to the provider right now still counts as queued.
+        queued = counts.get("queued", 0) + counts.get("sending", 0)
+        sent, delivered, failed = (counts.get(s, 0) for s in ("sent", "delivered", "failed"))
+        return {
+            "queued": queued,
+            "sent": sent,
+            "delivered": delivered,
+            "done": sent + delivered,
+            "failed": failed,
+            "cancelled": counts.get("cancelled", 0),
+            "total": queued + sent + delivered + failed,
+        }
+
     # --- pages -------------------------------------------------------------------------
     async def feedback_page(
         self,
@@ -65,10 +78,7 @@ class FeedbackPages(PageGroup):
         slug = request.path_params["slug"]
         if await self.storage.get_survey(slug) is None:
             return self._missing(session, slug)
-        counts = await self.storage.feedback_status(slug)
-        # A message being handed to the provider right now still counts as queued.
-        queued = counts.get("queued", 0) + counts.get("sending", 0)
-        sent, delivered, failed = (counts.get(s, 0) for s in ("sent", "delivered", "failed"))
+        progress = await self._progress(slug)
         return self.dashboard.page(
             "feedback.html",
             200 if error is None else 400,
@@ -76,16 +86,18 @@ class FeedbackPages(PageGroup):
             session=session,
             slug=slug,
             posts=list(reversed(await self.storage.feedback_log(slug))),
-            queued=queued,
-            sent=sent,
-            delivered=delivered,
-            failed=failed,
-            cancelled=counts.get("cancelled", 0),
-            total=queued + sent + delivered + failed,
+            **progress,
             error=error,
             said=said,
             did=did,
         )
+
+    async def progress_json(self, request: Request, session: WebSession) -> Response:
+        """The delivery figures, for the page to refresh itself (static/live.js)."""
+        slug = request.path_params["slug"]
+        if await self.storage.get_survey(slug) is None:
+            return JSONResponse({"error": "no such survey"}, status_code=404, headers=HEADERS)
+        return JSONResponse(await self._progress(slug), headers=HEADERS)
 
     async def preview(self, request: Request, session: WebSession) -> Response:
         slug = request.path_params["slug"]

@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.suppression import DEFAULT_MIN_COUNT, suppress_question
+from conversations import age_bands
 from conversations.survey import Survey
 from conversations.survey_loader import parse_survey
 from storage.records import SurveyRow, WebSession
@@ -59,6 +60,9 @@ def _parsed(row: SurveyRow | None) -> Survey | None:
         return None
 
 
+CHANNELS = {"telegram": "Telegram", "sms": "SMS"}
+
+
 class ReachPages:
     def __init__(self, dashboard: Dashboard):
         self.dashboard = dashboard
@@ -85,9 +89,12 @@ class ReachPages:
         if by is not None and by not in choices:
             by = None
         counts = await storage.reach_counts(slug, by)
+        # Every age band and channel is listed, so a group nobody has heard from shows as 0.
+        by_band = {band: 0 for band in age_bands.BANDS} | counts.by_age_band
+        by_channel = {channel: 0 for channel in CHANNELS} | counts.by_channel
         tables = [
-            reach_table("Responses by age band", "Age band", counts.by_age_band),
-            reach_table("Responses by channel", "Channel", counts.by_channel),
+            reach_table("Responses by age band", "Age band", by_band, age_bands.LABELS),
+            reach_table("Responses by channel", "Channel", by_channel, CHANNELS),
             reach_table("Responses by month", "Month", counts.by_month),
         ]
         if by is not None and survey is not None:

@@ -34,7 +34,7 @@ CONTENT_TYPES = {
 }
 # The chart's geometry, in SVG user units.
 LABEL_WIDTH, BAR_WIDTH, ROW_HEIGHT, BAR_HEIGHT = 190, 320, 30, 20
-LIVE_SCRIPT = (Path(__file__).parent / "static" / "results_live.js").read_text("utf-8")
+LIVE_SCRIPT = (Path(__file__).parent / "static" / "live.js").read_text("utf-8")
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ class ResultsPages:
         signed_in = self.dashboard.signed_in
         return [
             # Before /results/{slug}, which would otherwise take it for a slug.
-            Route("/results/live-counts.js", signed_in(self.script, ROLE), methods=["GET"]),
+            Route("/live.js", signed_in(self.script, ROLE), methods=["GET"]),
             Route("/results/{slug}", signed_in(self.results, ROLE), methods=["GET"]),
             Route("/results/{slug}/counts.json", signed_in(self.counts, ROLE), methods=["GET"]),
             Route(

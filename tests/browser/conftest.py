@@ -10,20 +10,15 @@ from __future__ import annotations
 import contextlib
 import inspect
 import os
-import re
-import subprocess
-import time
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from starlette.types import ASGIApp
 
+from tests.browser.live_dashboard import LiveDashboard, serving_dashboard
 from tests.browser.live_server import serving
-from tests.integration.helpers import DB_NAME, clean_env, command, ok, run
-from tests.integration.telegram_world import free_port
 
 # Debian's build, installed by scripts/system-packages: browsers that Playwright downloads
 # itself (`playwright install`) do not work on our machines.
@@ -88,38 +83,26 @@ def live_server() -> Iterator[Callable[[ASGIApp], str]]:
 
 
 @pytest.fixture
-def dashboard(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """`youthvoice serve` with no messaging channel: its URL, and a set-password link."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = clean_env(tmp_path / DB_NAME, YOUTHVOICE_PORT=str(port), YOUTHVOICE_PUBLIC_URL=url)
-    out = ok(run(tmp_path, "user", "add", "sam@council.example", "--role", "coordinator", env=env))
-    link = re.search(r"(http://\S+/set-password/\S+)", out)
-    assert link is not None
-    serve = subprocess.Popen(
-        [*command(), "serve"],
-        cwd=tmp_path,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or serve.poll() is not None:
-                raise RuntimeError(f"serve did not start: {serve.stderr and serve.stderr.read()}")
-            time.sleep(0.1)
-        yield url, link.group(1)
-    finally:
-        serve.terminate()
-        serve.communicate(timeout=15)
+def dashboard(tmp_path: Path) -> Iterator[LiveDashboard]:
+    """`youthvoice serve` with Telegram (a fake) and no quiet hours, so sends go at once."""
+    with serving_dashboard(tmp_path) as live:
+        yield live
+
+
+@pytest.fixture
+def shoot(tmp_path: Path) -> Callable[[Page, str], Path]:
+    """`shoot(page, name)`: a full-page screenshot, into $YOUTHVOICE_SCREENSHOTS when set (see
+    scripts/screenshots), else the test's own folder."""
+    folder = Path(os.environ.get("YOUTHVOICE_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def take(page: Page, name: str) -> Path:
+        path = folder / f"{name}.png"
+        page.screenshot(path=path, full_page=True)
+        assert path.stat().st_size > 0
+        return path
+
+    return take
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -8,13 +8,15 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.live_dashboard import LiveDashboard
+
 PASSWORD = "a long walk by the river"
 
 
 def test_set_a_password_log_in_and_out_with_the_keyboard(
-    page: Page, dashboard: tuple[str, str], tmp_path: Path
+    page: Page, dashboard: LiveDashboard, tmp_path: Path
 ) -> None:
-    url, link = dashboard
+    url, link = dashboard.url, dashboard.account("sam@council.example", "coordinator")
     page.goto(link)
     expect(page.get_by_role("heading", name="Set your password")).to_be_visible()
     page.get_by_label("New password").fill(PASSWORD)

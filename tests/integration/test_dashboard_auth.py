@@ -141,13 +141,18 @@ def test_user_add_prints_a_one_time_link(tmp_path: Path) -> None:
 ROLES = ("admin", "coordinator", "reviewer", "safeguarding")
 ACCESS = {
     "/": set(ROLES),
+    "/accounts": {"admin"},
+    "/accounts/add": {"admin"},
+    "/accounts/password-link": {"admin"},
+    "/accounts/role": {"admin"},
     "/alerts": {"safeguarding"},
     "/alerts/{id}": {"safeguarding"},
     "/audit": {"admin"},
     "/feedback/{slug}": {"coordinator"},
+    "/feedback/{slug}/progress.json": {"coordinator"},
     "/feedback/{slug}/preview": {"coordinator"},
     "/feedback/{slug}/send": {"coordinator"},
-    "/results/live-counts.js": {"coordinator"},
+    "/live.js": {"coordinator"},
     "/results/{slug}": {"coordinator"},
     "/results/{slug}/counts.json": {"coordinator"},
     "/results/{slug}/download.csv": {"coordinator"},
@@ -162,7 +167,13 @@ ACCESS = {
     "/reach": {"coordinator"},
 }
 ALERT_ID = "1"  # for {id}: the alert test_each_role_reaches_only_its_own_pages makes
-POST_ONLY = {"/feedback/{slug}/preview", "/feedback/{slug}/send"}  # forms' targets
+POST_ONLY = {  # forms' targets
+    "/accounts/add",
+    "/accounts/password-link",
+    "/accounts/role",
+    "/feedback/{slug}/preview",
+    "/feedback/{slug}/send",
+}
 PUBLIC = {"/login", "/logout", "/set-password/{token}", "/healthz"}
 SECOND_FACTOR = {"/two-factor", "/two-factor/setup"}
 

@@ -51,6 +51,11 @@ def text_of(page: httpx.Response) -> str:
     return html.unescape(page.text)
 
 
+def words_of(page: httpx.Response) -> str:
+    """What the page says, without its tags."""
+    return re.sub(r"<[^>]+>", "", text_of(page))
+
+
 async def test_a_post_is_previewed_then_queued_once_each(
     runtime: Runtime, client: httpx.AsyncClient
 ) -> None:
@@ -88,8 +93,19 @@ async def test_a_post_is_previewed_then_queued_once_each(
     assert [(e[1], e[3]) for e in audit] == [(EMAIL, "buses")]
 
     progress = text_of(await client.get("/feedback/buses"))
-    assert "0 of 4 sent or delivered" in progress
-    assert '<progress id="progress" max="4" value="0">' in progress
+    assert "0 of 4 sent or delivered" in words_of(await client.get("/feedback/buses"))
+    assert re.search(r'<progress id="progress" max="4" value="0"', progress)
+    figures = await client.get("/feedback/buses/progress.json")
+    assert figures.json() == {
+        "queued": 4,
+        "sent": 0,
+        "delivered": 0,
+        "done": 0,
+        "failed": 0,
+        "cancelled": 0,
+        "total": 4,
+    }
+    assert (await client.get("/feedback/nope/progress.json")).status_code == 404
     assert f"<strong>You said:</strong> {SAID}" in progress
 
     # The same post again queues nothing new.
@@ -120,9 +136,11 @@ async def test_the_log_is_newest_first_and_progress_counts(
         "queued": 3, "sending": 1, "sent": 1, "delivered": 2, "failed": 1,
     }  # fmt: skip
     page = text_of(await client.get("/feedback/buses"))
-    assert "3 of 8 sent or delivered" in page
-    counts = re.findall(r"<dt>(\w+)</dt><dd>(\d+)</dd>", page)
-    assert counts == [("Queued", "4"), ("Sent", "1"), ("Delivered", "2"), ("Failed", "1")]
+    assert "3 of 8 sent or delivered" in words_of(await client.get("/feedback/buses"))
+    counts = re.findall(r"<dt>([\w ()]+)</dt><dd[^>]*>(\d+)</dd>", page)
+    assert [(name.split()[0], count) for name, count in counts] == [
+        ("Queued", "4"), ("Sent", "1"), ("Delivered", "2"), ("Failed", "1"), ("Cancelled", "0")
+    ]  # fmt: skip
     assert page.index("Second thing said") < page.index("First thing said")
 
 

@@ -105,7 +105,7 @@ def page_numbers(html: str) -> dict[str, Any]:
             for by, count in re.findall(r'data-total-by="([\w-]+)" data-count="(\d*)"', body)
         }
         questions[qid]["by"] = {"counts": cells, "totals": totals}
-    overall = {k: int(v) for k, v in re.findall(r'data-total="(\w+)">(\d+)<', html)}
+    overall = {k: int(v) for k, v in re.findall(r'data-live="(\w+)">(\d+)<', html)}
     return {"totals": overall, "questions": questions}
 
 
@@ -193,7 +193,7 @@ async def test_free_text_is_listed_searched_or_hidden(storage: Storage) -> None:
             "late BUS home",
         ]
         assert "3 of 12 answers contain" in found
-        script = await client.get("/results/live-counts.js")
+        script = await client.get("/live.js")
         assert script.status_code == 200 and "setInterval" in script.text
         assert script.headers["content-type"].startswith("text/javascript")
 
