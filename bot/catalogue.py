@@ -69,6 +69,16 @@ class SurveyCatalogue:
         except SurveyInvalid:
             return None  # the engine then treats it as closed
 
+    async def title(self, slug: str) -> str:
+        """A survey's title in its first language (its slug when it cannot be read)."""
+        row = await self._storage.get_survey(slug)
+        if row is None:
+            return slug
+        found = await self.survey_at(slug, row.version)
+        if found is None:
+            return slug
+        return found.survey.local(found.survey.title, found.survey.default_language)
+
     @property
     def open_surveys(self) -> dict[str, OpenSurvey]:
         return dict(self._context.open_surveys)

@@ -17,7 +17,7 @@ from bot.export import ExportError, export_survey
 from bot.feedback import FeedbackError
 from bot.keys import KeyFileError
 from bot.results import ResultsError, build_results, csv_rows, public_json
-from bot.runtime import open_runtime, open_storage
+from bot.runtime import open_runtime, open_storage, utc_now
 from bot.settings import Settings, SettingsError, load_settings
 from conversations.survey import Survey
 from conversations.survey_loader import SurveyInvalid, load_survey
@@ -151,7 +151,8 @@ def survey_validate(
 ) -> None:
     """Check survey files; prints FILE:LINE: field.path: message for each problem.
 
-    A question that costs more than 2 SMS segments gets a warning on stderr, which does not
+    A question that costs more than 2 SMS segments, and wording under-13s read that seems to
+    need a reading age above about 9 or runs long, get a warning on stderr, which does not
     change the exit code.
     """
     if channel is not None and channel.lower() != "sms":
@@ -166,6 +167,7 @@ def survey_validate(
             problems += len(exc.problems)
             continue
         _report_sms_cost(file, survey, listed=channel is not None)
+        _report_wording(file, survey)
     if problems:
         raise typer.Exit(1)
     print(f"{len(files)} survey file{'s' if len(files) != 1 else ''} OK")
@@ -185,6 +187,18 @@ def _report_sms_cost(file: Path, survey: Survey, *, listed: bool) -> None:
         if cost.count.segments > sms_cost.MAX_SEGMENTS:
             line = lines.get(cost.index, 1)
             print(sms_cost.warning_line(str(file), line, cost), file=sys.stderr)
+
+
+def _report_wording(file: Path, survey: Survey) -> None:
+    """Warn about under-13 wording that reads above a reading age of about 9, or runs long."""
+    from conversations.survey_loader import wording_warnings
+
+    try:
+        text = file.read_text("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return
+    for warning in wording_warnings(text, survey, str(file)):
+        print(warning, file=sys.stderr)
 
 
 @survey_app.command("add")
@@ -301,6 +315,7 @@ def results(
             older = await survey_admin.load_older_versions(storage, slug)
             result = await build_results(storage, survey, min_count=min_count, by=by, older=older)
             result["title"] = survey.local(survey.title, survey.default_language)
+            await storage.audit(_operator(), "results read", slug, utc_now())
             return result
 
     result = _run(work)
@@ -324,10 +339,18 @@ def export(
     async def work(settings: Settings) -> int:
         async with open_storage(settings) as storage:
             survey = await survey_admin.load_stored_survey(storage, slug)
-            return await export_survey(storage, survey, output)
+            count = await export_survey(storage, survey, output)
+            await storage.audit(_operator(), "export written", f"{slug} to {output}", utc_now())
+            return count
 
     count = _run(work)
     print(f"{count} response{'s' if count != 1 else ''} written to {output}")
+
+
+def _operator() -> str:
+    from bot.cli_operations import operator
+
+    return operator()
 
 
 # typer >= 0.20 carries its own copy of click, whose exceptions are not `click`'s.
@@ -353,12 +376,20 @@ def _usage_error(exc: Exception) -> int:
 
 
 def _add_more_commands() -> None:
+    from bot.cli_alerts import alerts_app
     from bot.cli_feedback import feedback_app
+    from bot.cli_operations import audit_app, backup, restore
+    from bot.cli_retention import purge
     from bot.cli_review import review_app, user_app
 
+    app.add_typer(alerts_app, name="alerts")
     app.add_typer(feedback_app, name="feedback")
     app.add_typer(review_app, name="review")
     app.add_typer(user_app, name="user")
+    app.add_typer(audit_app, name="audit")
+    app.command()(backup)
+    app.command()(restore)
+    app.command()(purge)
 
 
 _add_more_commands()

@@ -11,8 +11,9 @@ import typer
 
 from bot import review_codes, reviews
 from bot.cli import Failure, _run
+from bot.cli_operations import operator
 from bot.keys import KeyRing, load_secret
-from bot.runtime import open_storage
+from bot.runtime import open_storage, utc_now
 from bot.settings import Settings
 from bot.web.auth import ROLES, make_password_link
 
@@ -99,9 +100,12 @@ def review_inbox(
         keys = KeyRing(load_secret(settings))
         async with open_storage(settings) as storage:
             try:
-                return await reviews.inbox(storage, keys, worker, reader="operator")
+                found = await reviews.inbox(storage, keys, worker, reader=operator())
             except reviews.ReviewError as exc:
                 raise Failure(str(exc), 2) from None
+            subject = worker or "every worker"
+            await storage.audit(operator(), "review inbox read", subject, utc_now())
+            return found
 
     entries = _run(work)
     if not entries:

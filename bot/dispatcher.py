@@ -25,6 +25,8 @@ from bot import review_codes
 from bot.catalogue import SurveyCatalogue
 from bot.keys import KeyRing
 from bot.participant_locks import ParticipantLocks
+from conversations import keywords
+from conversations.context import HeldAbout
 from conversations.engine import OpenSurvey, Step, step
 from conversations.events import (
     AgeBandGiven,
@@ -105,7 +107,10 @@ class Dispatcher:
             if code is not None:
                 ticket = await self._ticket(code, pseudonym, channel, address, now)
                 inbound = replace(inbound, text=None, start=None, review=ticket)
-            result = step(self.catalogue.context(now, current), known.state, inbound)
+            context = self.catalogue.context(now, current)
+            if keywords.keyword_of(inbound.text, channel) == keywords.MYDATA:
+                context = replace(context, held=await self._held_about(pseudonym, known.state))
+            result = step(context, known.state, inbound)
             record = self._record(pseudonym, channel, address, message_id, known, result, now)
             if queue is not None:
                 record = self._with_queued(record, address, queue(result.replies))
@@ -113,6 +118,21 @@ class Dispatcher:
                 return ()
             self._remember(pseudonym, _Known(result.state, record.response_id))
             return result.replies
+
+    async def _held_about(self, pseudonym: bytes, state: ParticipantState) -> HeldAbout:
+        """For MYDATA: what the database holds about them beyond their state."""
+        holding = await self.storage.held_about(pseudonym)
+        slugs = {*holding.slugs, *state.taken}
+        if state.conversation is not None:
+            slugs.add(state.conversation.slug)
+        titles = {slug: await self.catalogue.title(slug) for slug in sorted(slugs)}
+        return HeldAbout(
+            contact=holding.contact_channel,
+            hear_back=tuple(titles[slug] for slug in holding.hear_back),
+            queued=holding.queued,
+            reviews=tuple((name or "", due) for name, due in holding.reviews),
+            titles=titles,
+        )
 
     # --- care review codes -----------------------------------------------------------------
     @staticmethod
@@ -250,6 +270,10 @@ class Dispatcher:
             for n, body in enumerate(bodies)
         )
         return replace(record, queued=queued)
+
+    def forget_everyone(self) -> None:
+        """Read every young person from the database again (after a purge)."""
+        self._cache.clear()
 
     def forget(self, pseudonym: bytes) -> None:
         """Drop a participant from the cache after storage changed them behind our back."""

@@ -7,9 +7,10 @@ gentle reminder goes to each young person who started, can be reached, and has n
 for that many days. A child who has not yet sent their views for a care review is reminded
 YOUTHVOICE_REVIEW_REMINDER_DAYS before it (7 and 2 by default; the nearest that applies,
 so a code first used the day before gets one reminder, not two), and reviews are deleted
-YOUTHVOICE_REVIEW_RETENTION_DAYS after their date. Each message has a dedupe key, so however
-often this runs (or restarts), nobody gets one twice. The senders send them, after replies
-and outside quiet hours.
+YOUTHVOICE_REVIEW_RETENTION_DAYS after their date, with everything else no longer needed, by
+the purge that runs at start-up and then once a day (bot/retention.py). Each message has a
+dedupe key, so however often this runs (or restarts), nobody gets one twice. The senders
+send them, after replies and outside quiet hours.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import contextlib
 import logging
 from datetime import UTC, date, datetime, timedelta
 
+from bot import retention
 from bot.proactive import BULK_PRIORITY, age_band, proactive_message
 from bot.review_codes import worker_words
 from bot.runtime import Runtime
@@ -31,6 +33,7 @@ from storage.records import QueuedFeedback
 
 log = logging.getLogger(__name__)
 EVERY = 60.0  # seconds
+PURGE_EVERY = timedelta(days=1)
 
 
 class Scheduler:
@@ -38,6 +41,7 @@ class Scheduler:
         self.runtime = runtime
         self.every = every
         self._stop = asyncio.Event()
+        self._purged_at: datetime | None = None
 
     async def run(self) -> None:
         while not self._stop.is_set():
@@ -66,15 +70,15 @@ class Scheduler:
             elif survey.remind_after is not None:
                 await self._remind(survey, now)
         await self._reviews(now)
+        if self._purged_at is None or now - self._purged_at >= PURGE_EVERY:
+            await retention.purge(storage, self.runtime.settings, now, "serve (daily purge)")
+            # The purge may have ended conversations this process still holds in memory.
+            self.runtime.dispatcher.forget_everyone()
+            self._purged_at = now
 
     async def _reviews(self, now: datetime) -> None:
         settings, storage, keys = self.runtime.settings, self.runtime.storage, self.runtime.keys
         today = now.astimezone(settings.zone).date()
-        before = (today - timedelta(days=settings.review_retention_days)).isoformat()
-        purged = await storage.purge_reviews(before)
-        if purged:
-            days = settings.review_retention_days
-            log.info("deleted %d review(s) more than %d days past their date", purged, days)
         reminders = []
         for review in await storage.reviews():
             if review.status != "waiting" or review.address is None or review.pseudonym is None:

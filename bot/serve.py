@@ -9,11 +9,12 @@ import gc
 import logging
 import signal
 import socket
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import uvicorn
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
+from bot.alert_delivery import AlertSender
 from bot.channels.sms_channel import SmsChannel
 from bot.channels.sms_sender import SmsSender
 from bot.channels.telegram_channel import TelegramChannel
@@ -21,6 +22,7 @@ from bot.runtime import Runtime, open_runtime
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.web.app import build_app
+from storage.backup import serving
 
 log = logging.getLogger(__name__)
 STOP_WITHIN = 10.0
@@ -72,6 +74,8 @@ class Service:
         self._sms_task: asyncio.Task[None] | None = None
         self.scheduler = Scheduler(runtime)
         self._scheduler_task: asyncio.Task[None] | None = None
+        self.alert_sender = AlertSender(settings, runtime.storage, runtime.keys)
+        self._alert_task: asyncio.Task[None] | None = None
         if settings.sms_enabled:
             self.sms = SmsChannel.from_settings(settings, runtime.dispatcher, runtime.storage)
         self.app = build_app(
@@ -115,6 +119,8 @@ class Service:
                 where = settings.telegram_api_base_url
                 raise ServeError(f"cannot reach Telegram at {where}: {exc}") from None
         self._scheduler_task = asyncio.create_task(self.scheduler.run())
+        if settings.alerts_delivered:
+            self._alert_task = asyncio.create_task(self.alert_sender.run())
         if self.sms is not None:
             runtime = self.runtime
             self.sms_sender = SmsSender.from_settings(settings, runtime.storage, runtime.keys)
@@ -130,6 +136,10 @@ class Service:
         if self._scheduler_task is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._scheduler_task, timeout=STOP_WITHIN / 4)
+        self.alert_sender.stop()
+        if self._alert_task is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._alert_task, timeout=STOP_WITHIN / 4)
         if self.telegram is not None:
             await self.telegram.stop()
         if self.sms_sender is not None:
@@ -154,12 +164,20 @@ def _steady_garbage_collection() -> None:
     gc.set_threshold(10_000, 20, 20)
 
 
+@contextlib.asynccontextmanager
+async def _serving(settings: Settings) -> AsyncIterator[Runtime]:
+    """The runtime, holding the lock that keeps `youthvoice restore` away meanwhile."""
+    with serving(settings.database):
+        async with open_runtime(settings) as runtime:
+            yield runtime
+
+
 async def serve(settings: Settings) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    async with open_runtime(settings) as runtime:
+    async with _serving(settings) as runtime:
         service = Service(runtime)
         await service.start()
         _steady_garbage_collection()

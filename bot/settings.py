@@ -21,6 +21,8 @@ _URL = re.compile(r"^https?://[^\s/]+(/[^\s]*)?$")
 _ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 _SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
 _PHONE = re.compile(r"^\+[1-9]\d{6,14}$|^\d{5,6}$")  # E.164, or a short code
+_EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
+SMTP_SECURITY = ("starttls", "tls", "none")
 
 
 class SettingsError(ValueError):
@@ -52,6 +54,23 @@ class Settings(BaseSettings):
     invites_per_30_days: int = Field(2, alias="YOUTHVOICE_INVITES_PER_30_DAYS", ge=0, le=30)
     review_reminder_days: str = Field("7,2", alias="YOUTHVOICE_REVIEW_REMINDER_DAYS")
     review_retention_days: int = Field(90, alias="YOUTHVOICE_REVIEW_RETENTION_DAYS", ge=1, le=3650)
+    contact_retention_days: int = Field(
+        90, alias="YOUTHVOICE_CONTACT_RETENTION_DAYS", ge=1, le=3650
+    )
+    session_expiry_days: int = Field(30, alias="YOUTHVOICE_SESSION_EXPIRY_DAYS", ge=1, le=3650)
+    smtp_host: str | None = Field(None, alias="YOUTHVOICE_SMTP_HOST")
+    smtp_port: int = Field(587, alias="YOUTHVOICE_SMTP_PORT", ge=1, le=65535)
+    smtp_username: str | None = Field(None, alias="YOUTHVOICE_SMTP_USERNAME")
+    smtp_password: SecretStr | None = Field(None, alias="YOUTHVOICE_SMTP_PASSWORD")
+    smtp_security: str = Field("starttls", alias="YOUTHVOICE_SMTP_SECURITY")
+    alert_from: str | None = Field(None, alias="YOUTHVOICE_ALERT_FROM")
+    alert_email: str | None = Field(None, alias="YOUTHVOICE_ALERT_EMAIL")
+    alert_deputy_email: str | None = Field(None, alias="YOUTHVOICE_ALERT_DEPUTY_EMAIL")
+    alert_webhook_url: str | None = Field(None, alias="YOUTHVOICE_ALERT_WEBHOOK_URL")
+    alert_webhook_secret: SecretStr | None = Field(None, alias="YOUTHVOICE_ALERT_WEBHOOK_SECRET")
+    alert_escalate_minutes: int = Field(
+        60, alias="YOUTHVOICE_ALERT_ESCALATE_MINUTES", ge=1, le=10080
+    )
 
     @field_validator("database")
     @classmethod
@@ -119,6 +138,95 @@ class Settings(BaseSettings):
                 "TWILIO_FROM_NUMBER: set it (or TWILIO_MESSAGING_SERVICE_SID) to send SMS"
             )
         return self
+
+    @field_validator("smtp_host", "smtp_username", "alert_webhook_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("smtp_host")
+    @classmethod
+    def _smtp_host(cls, value: str | None) -> str | None:
+        if value is not None and (" " in value.strip() or "/" in value):
+            raise ValueError("must be a host name, like smtp.council.gov.uk")
+        return None if value is None else value.strip()
+
+    @field_validator("smtp_security")
+    @classmethod
+    def _smtp_security(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in SMTP_SECURITY:
+            raise ValueError(f"must be one of {', '.join(SMTP_SECURITY)}")
+        return value
+
+    @field_validator("alert_from", "alert_email", "alert_deputy_email", mode="before")
+    @classmethod
+    def _addresses(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        if not all(_EMAIL.match(part) for part in parts):
+            raise ValueError("must be email addresses, comma-separated, like dsl@council.gov.uk")
+        return ",".join(parts) or None
+
+    @field_validator("alert_webhook_url")
+    @classmethod
+    def _alert_webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not _URL.match(value):
+            raise ValueError("must be a URL starting with http:// or https://")
+        return value
+
+    @model_validator(mode="after")
+    def _alerts_complete(self) -> Settings:
+        """Alerts go by email when SMTP is set, by webhook when its URL is; half a
+        configuration would lose alerts silently, so it stops start-up instead."""
+        if self.alert_from is not None and "," in self.alert_from:
+            raise ValueError("YOUTHVOICE_ALERT_FROM: must be one email address")
+        for name, value in (
+            ("YOUTHVOICE_ALERT_EMAIL", self.alert_email),
+            ("YOUTHVOICE_ALERT_DEPUTY_EMAIL", self.alert_deputy_email),
+        ):
+            if value and not self.smtp_host:
+                raise ValueError(f"YOUTHVOICE_SMTP_HOST: must be set to send alerts to {name}")
+        if self.smtp_host and not self.alert_email:
+            raise ValueError(
+                "YOUTHVOICE_ALERT_EMAIL: set it (the designated safeguarding lead)"
+                " when YOUTHVOICE_SMTP_HOST is set"
+            )
+        if self.smtp_host and not self.alert_from:
+            raise ValueError(
+                "YOUTHVOICE_ALERT_FROM: must be set with YOUTHVOICE_SMTP_HOST"
+                " (the address alerts come from)"
+            )
+        if self.smtp_username and not self.smtp_password:
+            raise ValueError("YOUTHVOICE_SMTP_PASSWORD: must be set with YOUTHVOICE_SMTP_USERNAME")
+        if self.smtp_password and not self.smtp_username:
+            raise ValueError("YOUTHVOICE_SMTP_USERNAME: must be set with YOUTHVOICE_SMTP_PASSWORD")
+        if self.smtp_password and self.smtp_security == "none":
+            raise ValueError(
+                "YOUTHVOICE_SMTP_SECURITY: none would send the SMTP password unencrypted;"
+                " use starttls or tls"
+            )
+        if self.alert_webhook_secret and not self.alert_webhook_url:
+            raise ValueError(
+                "YOUTHVOICE_ALERT_WEBHOOK_URL: must be set with YOUTHVOICE_ALERT_WEBHOOK_SECRET"
+            )
+        return self
+
+    @property
+    def alert_emails(self) -> tuple[str, ...]:
+        """The designated safeguarding lead's address(es); empty when alerts are not emailed."""
+        return tuple(self.alert_email.split(",")) if self.alert_email else ()
+
+    @property
+    def deputy_emails(self) -> tuple[str, ...]:
+        """Who an alert nobody acknowledged in time is escalated to by email."""
+        return tuple(self.alert_deputy_email.split(",")) if self.alert_deputy_email else ()
+
+    @property
+    def alerts_delivered(self) -> bool:
+        """Whether alerts leave youthvoice at all (by email or webhook)."""
+        return bool(self.alert_emails or self.alert_webhook_url)
 
     @property
     def sms_enabled(self) -> bool:

@@ -9,7 +9,13 @@ transaction before any message is released. Learned from goflow's "sprint" of ev
 from __future__ import annotations
 
 from conversations import keywords, prompts
-from conversations.context import RESUME_AFTER_SECONDS, EngineContext, OpenSurvey, Step
+from conversations.context import (
+    RESUME_AFTER_SECONDS,
+    EngineContext,
+    HeldAbout,
+    OpenSurvey,
+    Step,
+)
 from conversations.events import (
     AlertRaised,
     ParticipantErased,
@@ -17,6 +23,7 @@ from conversations.events import (
     ParticipantStopped,
 )
 from conversations.messages import Inbound
+from conversations.my_data import describe
 from conversations.phrases import say
 from conversations.redaction import remove_personal_details
 from conversations.review_flow import REVIEW_PHASES, worker_name
@@ -114,6 +121,8 @@ class _Turn(Starting):
             self.send(self.say("stopped_help"))
         elif self.keyword == keywords.DELETE:
             self._ask_delete()
+        elif self.keyword == keywords.MYDATA:
+            self._my_data()
         # Anything else gets no reply: they asked for no more messages.
 
     def _ask_delete(self) -> None:
@@ -152,6 +161,10 @@ class _Turn(Starting):
             self.send(self._updates())
             if conv is not None:
                 self._resume()
+        elif word == keywords.MYDATA:
+            self._my_data()
+            if conv is not None:
+                self._resume()
         elif word == keywords.START:
             if self.inbound.start:
                 self._start(self.inbound.start)
@@ -178,6 +191,11 @@ class _Turn(Starting):
         for entry in entries[-MAX_UPDATES_SHOWN:]:
             lines.append(self.say("update_item", title=entry.title, said=entry.said, did=entry.did))
         return "\n".join(lines)
+
+    def _my_data(self) -> None:
+        """What is held about them, in plain words (the dispatcher looked it up)."""
+        held = self.ctx.held or HeldAbout()
+        self.send(describe(self.state, held, self.channel, self.simple))
 
     def _not_text(self) -> None:
         """A photo, sticker, voice note or location: we cannot read it, and keep none of it."""

@@ -11,8 +11,9 @@ SKIP = "skip"
 BACK = "back"
 DELETE = "delete"
 UPDATES = "updates"
+MYDATA = "mydata"  # also "my data"
 
-COMMANDS = frozenset({STOP, START, HELP, SKIP, BACK, DELETE, UPDATES})
+COMMANDS = frozenset({STOP, START, HELP, SKIP, BACK, DELETE, UPDATES, MYDATA})
 # Carrier opt-out words: on SMS these must stop everything and never count as an answer.
 SMS_STOP_WORDS = frozenset({"stopall", "unsubscribe", "cancel", "end", "quit"})
 SMS_START_WORDS = frozenset({"unstop"})
@@ -37,6 +38,8 @@ def keyword_of(text: str | None, channel: str) -> str | None:
     word = _BOT_SUFFIX.sub("", word)  # Telegram sends /skip@SomeBot in groups
     if word in COMMANDS:
         return word
+    if word == "my data":
+        return MYDATA
     if channel == "sms":
         if word in SMS_STOP_WORDS:
             return STOP

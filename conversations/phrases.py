@@ -273,12 +273,12 @@ _PHRASES: dict[str, tuple[str, str]] = {
     "help": (
         "You can send these words at any time:\nSKIP - skip a question\nBACK - go back one "
         "question\nSTOP - no more messages from us\nSTART - start again after STOP\n"
-        "DELETE - delete what we hold about you\nUPDATES - what changed because of what "
-        "you said\nHELP - see this message\n"
+        "DELETE - delete what we hold about you\nMYDATA - see what we hold about you\n"
+        "UPDATES - what changed because of what you said\nHELP - see this message\n"
         "If you need to talk to someone now: Childline 0800 1111 (free, any time).",
         "You can send these words:\nSKIP - miss out a question\nBACK - go back\n"
         "STOP - stop messages\nSTART - start again\nDELETE - rub out your answers\n"
-        "UPDATES - see what we did\n"
+        "MYDATA - see what we know about you\nUPDATES - see what we did\n"
         "If you need to talk to someone: Childline 0800 1111 (free).",
     ),
     "stopped": (

@@ -6,6 +6,7 @@ the file, the line, the field and what to change, in plain words.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 from collections.abc import Iterable, Iterator
@@ -18,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from conversations import reading_age
 from conversations.survey import (
     QUESTION_TYPES,
     TEXT_FIELDS,
@@ -111,6 +113,24 @@ def load_survey(path: str | os.PathLike[str]) -> Survey:
         message = f"the file is not UTF-8 text (see line {bad_line}); save it as UTF-8"
         raise SurveyInvalid([SurveyProblem(file, 1, "(file)", message)]) from None
     return parse_survey(text, file)
+
+
+def wording_warnings(text: str, survey: Survey, file: str = "<survey>") -> list[SurveyProblem]:
+    """Warnings, at their lines, about wording in `text` (the source of `survey`) that may be
+    hard for under-13s to read. They never make a survey invalid."""
+    reader = _YamlReader(text)
+    # The survey was read from this text, so it reads again; if not, lines fall back to 1.
+    with contextlib.suppress(yaml.YAMLError, _TooBig):
+        reader.read()
+    warnings = []
+    for warning in reading_age.survey_warnings(survey):
+        # A language map names the language; a plain string is the same in every language.
+        path = f"{warning.path}.{warning.language}"
+        if path not in reader.lines:
+            path = warning.path
+        line = _line_of(path, reader.lines)
+        warnings.append(SurveyProblem(file, line, path, f"warning: {warning.message}"))
+    return sorted(warnings, key=lambda warning: warning.line)
 
 
 def sample_survey_paths() -> list[Path]:

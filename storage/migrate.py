@@ -35,7 +35,18 @@ def available_migrations() -> list[Migration]:
 
 def _statements(sql: str) -> list[str]:
     body = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
-    return [part.strip() for part in body.split(";") if part.strip()]
+    # A trigger's body holds semicolons of its own: join pieces until SQLite says complete.
+    statements: list[str] = []
+    pending = ""
+    for part in body.split(";"):
+        pending = f"{pending};{part}" if pending else part
+        if sqlite3.complete_statement(pending + ";"):
+            if pending.strip():
+                statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        statements.append(pending.strip())
+    return statements
 
 
 async def migrate(conn: aiosqlite.Connection, now: str) -> list[int]:

@@ -5,17 +5,22 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Protocol
 
+from storage.audit_chain import AuditEntry
 from storage.records import (
     Account,
     AccountRow,
+    AlertDelivery,
     AlertRow,
     ClaimedRow,
+    ClosedSurvey,
     CodeCheck,
     ExportedResponse,
     FeedbackPost,
     FeedbackRecipient,
+    Holding,
     InvitationCandidate,
     OutboxRow,
+    PurgePlan,
     QueuedFeedback,
     ReachCounts,
     ResponseTotals,
@@ -199,8 +204,25 @@ class Storage(Protocol):
         """Delete reviews whose date is before `due_before`; how many."""
         ...
 
+    # a young person's rights, and retention
+    async def held_about(self, pseudonym: bytes) -> Holding:
+        """What is stored about them outside their session (for MYDATA)."""
+        ...
+
+    async def closed_surveys(self) -> list[ClosedSurvey]: ...
+    async def purge(self, plan: PurgePlan) -> dict[str, int]:
+        """Delete what `plan` says is no longer needed; how many rows of each kind."""
+        ...
+
     async def audit(self, actor: str, action: str, subject: str, now: str) -> None: ...
     async def audit_entries(self) -> list[tuple[str, str, str, str]]: ...
+    async def audit_log(self, limit: int | None = None) -> list[AuditEntry]:
+        """The newest `limit` audit entries (all when None), oldest first, with their hashes."""
+        ...
+
+    async def verify_audit(self) -> tuple[int, list[str]]:
+        """How many audit entries, and one line per entry that breaks the hash chain."""
+        ...
 
     # safeguarding alerts (their text and notes sealed) and participation reach
     async def alerts(self) -> list[AlertRow]:
@@ -218,6 +240,18 @@ class Storage(Protocol):
 
     async def add_alert_note(self, alert_id: int, by: str, note: bytes, now: str) -> bool:
         """Add a sealed note to an alert (audited); False when there is no such alert."""
+        ...
+
+    async def alert_deliveries(self, open_only: bool = False) -> list[AlertDelivery]:
+        """Every alert (oldest first) with where it has been sent; or only open ones."""
+        ...
+
+    async def record_alert_sent(self, alert_id: int, route: str, now: str) -> None:
+        """The alert went by `route`: lead email, lead webhook, deputy email or webhook."""
+        ...
+
+    async def record_alert_failure(self, alert_id: int, error: str) -> None:
+        """A try to send the alert failed (it is tried again); keep why."""
         ...
 
     async def reach_counts(self, slug: str | None, question_id: str | None) -> ReachCounts:

@@ -265,6 +265,20 @@ class AlertRow:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertDelivery:
+    """Where an alert has been sent: to the lead and (escalated) to the deputy, by email and
+    by webhook, each an ISO time or None; failed tries and the last error (never its text)."""
+
+    alert: AlertRow
+    lead_emailed_at: str | None
+    lead_posted_at: str | None
+    deputy_emailed_at: str | None
+    deputy_posted_at: str | None
+    attempts: int
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class ReachCounts:
     """Responses counted by age band, channel and month (and by one question's answers),
     for one survey or all: no personal data, only GROUP BY counts."""
@@ -274,3 +288,43 @@ class ReachCounts:
     by_channel: dict[str, int]
     by_month: dict[str, int]
     by_answer: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """What is stored about one pseudonym outside its session, for MYDATA: the channel of
+    its kept contact details, the surveys it took part in (and those it asked to hear back
+    from), messages waiting for it, and the care reviews bound to it (the worker's name or
+    None, and the review date)."""
+
+    contact_channel: str | None
+    slugs: tuple[str, ...]
+    hear_back: tuple[str, ...]
+    queued: int
+    reviews: tuple[tuple[str | None, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PurgePlan:
+    """What a retention purge deletes, decided by bot/retention.py (times are ISO, UTC).
+
+    `hear_back_expired`: surveys whose hear-back promise has run out for everyone;
+    `hear_back_kept`: surveys whose promise is kept once a You Said We Did reached the person;
+    `sessions_before`: unfinished conversations not touched since then end, their answers
+    kept unlinked (consultations) or deleted (the slugs in `review_slugs`, never sent)."""
+
+    hear_back_expired: tuple[str, ...]
+    hear_back_kept: tuple[str, ...]
+    sessions_before: str
+    review_slugs: tuple[str, ...]
+    seen_before: str
+    web_sessions_before: str
+    links_before: str
+    attempts_before: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedSurvey:
+    slug: str
+    source: str
+    closed_at: str

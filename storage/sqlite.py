@@ -28,10 +28,12 @@ from storage.records import (
 )
 from storage.sqlite_accounts import AccountQueries
 from storage.sqlite_alerts import AlertQueries
+from storage.sqlite_audit import AuditQueries, register_audit_hash
 from storage.sqlite_feedback import FeedbackQueries
 from storage.sqlite_outbox import OutboxQueries, Statements
 from storage.sqlite_results import ResultsQueries
 from storage.sqlite_reviews import ReviewQueries
+from storage.sqlite_rights import RightsQueries
 from storage.step_writes import ORDER, STATEMENTS, Writes, add_writes
 
 MAX_BATCH = 512
@@ -49,7 +51,14 @@ PRAGMAS = (
 
 
 class SqliteStorage(
-    OutboxQueries, FeedbackQueries, ResultsQueries, ReviewQueries, AccountQueries, AlertQueries
+    AuditQueries,
+    OutboxQueries,
+    FeedbackQueries,
+    ResultsQueries,
+    ReviewQueries,
+    AccountQueries,
+    AlertQueries,
+    RightsQueries,
 ):
     def __init__(self, conn: aiosqlite.Connection, path: str):
         self._conn = conn
@@ -75,9 +84,12 @@ class SqliteStorage(
             raise StorageError(f"cannot open database {path}: {exc}") from exc
         try:
             await _prepare(conn, now)
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.OperationalError as exc:
             await conn.close()
             raise StorageError(f"cannot use database {path}: {exc}") from exc
+        except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
+            await conn.close()
+            raise StorageError(damaged(path, str(exc))) from exc
         except BaseException:
             await conn.close()
             raise
@@ -400,9 +412,29 @@ async def _prepare(conn: aiosqlite.Connection, now: str) -> None:
             for pragma in PRAGMAS:
                 await conn.execute(pragma)
             await conn.execute("PRAGMA journal_mode = WAL")
+            await _check_integrity(conn)
+            await register_audit_hash(conn)
             await migrate(conn, now)
             return
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) or loop.time() > deadline:
                 raise
             await asyncio.sleep(0.01)
+
+
+def damaged(path: str, what: str) -> str:
+    """The one line shown when a database fails its integrity check."""
+    return f"database {path} is damaged ({what}): restore a backup with youthvoice restore FILE"
+
+
+class DatabaseDamaged(sqlite3.DatabaseError):
+    """PRAGMA integrity_check did not answer "ok"."""
+
+
+async def _check_integrity(conn: aiosqlite.Connection) -> None:
+    """On every start: a damaged file stops here, before anything is written to it."""
+    async with conn.execute("PRAGMA integrity_check(1)") as cursor:
+        row = await cursor.fetchone()
+    if row is None or row[0] != "ok":
+        found = " ".join(str(row[0]).split()) if row else "no answer"
+        raise DatabaseDamaged(f"integrity check failed: {found}")

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from storage.records import Account, AccountRow, WebSession
+from storage.sqlite_audit import audit_statement
 
 _SESSION = (
     "SELECT a.id, a.email, a.role, a.name, s.csrf, s.seen_at, s.second_factor,"
@@ -21,11 +22,7 @@ class _Runs(Protocol):
     async def _transaction(self, statements: Iterable[tuple[str, tuple[Any, ...]]]) -> None: ...
 
 
-def _audit(now: str, actor: str, action: str, subject: str) -> tuple[str, tuple[Any, ...]]:
-    return (
-        "INSERT INTO audit_log (at, actor, action, subject) VALUES (?, ?, ?, ?)",
-        (now, actor, action, subject),
-    )
+_audit = audit_statement  # every audit entry is appended through the one chained writer
 
 
 class AccountQueries:

@@ -3,6 +3,8 @@
 An alert's text and the notes on it arrive and leave sealed: nothing here can read them.
 Every acknowledgement and note is written in one transaction with its audit_log row.
 Reach is counts only (GROUP BY month, age band, channel or one answer): no personal data.
+Delivery state (sent to the lead, escalated to the deputy) is one column per route, so a
+route that worked is never tried again when another failed.
 """
 
 from __future__ import annotations
@@ -10,13 +12,27 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from storage.records import AlertNote, AlertRow, ReachCounts
+from storage.records import AlertDelivery, AlertNote, AlertRow, ReachCounts
+from storage.sqlite_audit import AUDIT_INSERT
 
 _ALERT = (
     "SELECT id, created_at, slug, channel, category, phrase, detail, acknowledged_at,"
     " acknowledged_by, review_id FROM alerts"
 )
-_AUDIT = "INSERT INTO audit_log (at, actor, action, subject) VALUES (?, ?, ?, ?)"
+_AUDIT = AUDIT_INSERT  # (at, actor, action, subject), chained
+_DELIVERY = (
+    "SELECT id, created_at, slug, channel, category, phrase, detail, acknowledged_at,"
+    " acknowledged_by, review_id, lead_emailed_at, lead_posted_at, deputy_emailed_at,"
+    " deputy_posted_at, delivery_attempts, delivery_error FROM alerts"
+)
+# The delivery routes, each its own column (a whitelist: column names cannot be parameters).
+ALERT_ROUTES = {
+    "lead email": "lead_emailed_at",
+    "lead webhook": "lead_posted_at",
+    "deputy email": "deputy_emailed_at",
+    "deputy webhook": "deputy_posted_at",
+}
+MAX_ERROR = 500
 NOT_GIVEN = "not given"
 NOT_ANSWERED = "not answered"
 
@@ -87,6 +103,42 @@ class AlertQueries:
             ]
         )
         return True
+
+    # --- delivery to a person ------------------------------------------------------------------
+    async def alert_deliveries(self: _Runs, open_only: bool = False) -> list[AlertDelivery]:
+        """Every alert with where it has been sent (oldest first), or only the open ones
+        (not acknowledged): those are the ones still to send or escalate."""
+        where = " WHERE acknowledged_at IS NULL" if open_only else ""
+        rows = await self._all(f"{_DELIVERY}{where} ORDER BY id")
+        return [
+            AlertDelivery(_alert(r), r[10], r[11], r[12], r[13], int(r[14]), r[15]) for r in rows
+        ]
+
+    async def record_alert_sent(self: _Runs, alert_id: int, route: str, now: str) -> None:
+        """Note that the alert went by `route` (one of ALERT_ROUTES) at `now`; the first
+        time counts."""
+        column = ALERT_ROUTES[route]
+        await self._transaction(
+            [
+                (
+                    f"UPDATE alerts SET {column} = coalesce({column}, ?), delivery_error = NULL"
+                    " WHERE id = ?",
+                    (now, alert_id),
+                )
+            ]
+        )
+
+    async def record_alert_failure(self: _Runs, alert_id: int, error: str) -> None:
+        """Count a failed try to send the alert and keep why (to be tried again)."""
+        await self._transaction(
+            [
+                (
+                    "UPDATE alerts SET delivery_attempts = delivery_attempts + 1,"
+                    " delivery_error = ? WHERE id = ?",
+                    (error[:MAX_ERROR], alert_id),
+                )
+            ]
+        )
 
     # --- reach -------------------------------------------------------------------------------
     async def reach_counts(self: _Runs, slug: str | None, question_id: str | None) -> ReachCounts:

@@ -38,7 +38,7 @@ _INVITABLE = (
     " FROM participants p JOIN contacts c ON c.pseudonym = p.pseudonym"
     " WHERE p.stopped = 0 AND p.hear_about_new = 1"
 )
-_LAST = "\U0010ffff"  # after every dedupe key with a given prefix
+LAST_KEY = "\U0010ffff"  # after every dedupe key with a given prefix
 
 
 def feedback_key_prefix(slug: str) -> str:
@@ -79,7 +79,7 @@ class _Runs(Protocol):
 async def _queued_for(runs: _Runs, prefix: str) -> int:
     rows = await runs._all(
         "SELECT count(*) FROM outbox WHERE dedupe_key >= ? AND dedupe_key < ?",
-        (prefix, prefix + _LAST),
+        (prefix, prefix + LAST_KEY),
     )
     return int(rows[0][0])
 
@@ -117,7 +117,7 @@ class FeedbackQueries:
         rows = await self._all(
             "SELECT status, count(*) FROM outbox WHERE dedupe_key >= ? AND dedupe_key < ?"
             " GROUP BY status",
-            (prefix, prefix + _LAST),
+            (prefix, prefix + LAST_KEY),
         )
         return {status: int(count) for status, count in rows}
 

@@ -1,5 +1,5 @@
-"""The SQL of staff accounts, children's care review contributions and the audit log, for
-SqliteStorage.
+"""The SQL of staff accounts and children's care review contributions, for SqliteStorage
+(the audit log's is in sqlite_audit).
 
 A review code is found by its keyed hash. The first chat or number to use it binds it; a
 wrong code is counted against its sender so guessing is slowed down. Contributions and
@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from storage.records import Account, CodeCheck, QueuedFeedback, ReviewRow
+from storage.sqlite_audit import audit_statement
 from storage.sqlite_feedback import queue_statements
 
 _ACCOUNT = "SELECT id, email, role, name FROM accounts"
@@ -56,10 +57,7 @@ class ReviewQueries:
                     "INSERT INTO accounts (email, role, name, created_at) VALUES (?, ?, ?, ?)",
                     (email, role, name, now),
                 ),
-                (
-                    "INSERT INTO audit_log (at, actor, action, subject) VALUES (?, ?, ?, ?)",
-                    (now, actor, "account added", f"{email} ({role})"),
-                ),
+                audit_statement(now, actor, "account added", f"{email} ({role})"),
             ]
         )
         rows = await self._all(f"{_ACCOUNT} WHERE email = ?", (email,))
@@ -179,18 +177,3 @@ class ReviewQueries:
         if int(rows[0][0]):
             await self._transaction([("DELETE FROM reviews WHERE due < ?", (due_before,))])
         return int(rows[0][0])
-
-    # --- the audit log -----------------------------------------------------------------------
-    async def audit(self: _Runs, actor: str, action: str, subject: str, now: str) -> None:
-        await self._transaction(
-            [
-                (
-                    "INSERT INTO audit_log (at, actor, action, subject) VALUES (?, ?, ?, ?)",
-                    (now, actor, action, subject),
-                )
-            ]
-        )
-
-    async def audit_entries(self: _Runs) -> list[tuple[str, str, str, str]]:
-        rows = await self._all("SELECT at, actor, action, subject FROM audit_log ORDER BY id")
-        return [(r[0], r[1], r[2], r[3]) for r in rows]

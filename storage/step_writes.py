@@ -35,7 +35,11 @@ _STILL_OPEN = (
 STATEMENTS: dict[str, str] = {
     "erase_answers": "DELETE FROM answers WHERE response_id = ?",
     "erase_responses": "DELETE FROM responses WHERE id = ?",
+    # Any other response still joined to them (answers go with it, by the foreign key).
+    "erase_linked_responses": "DELETE FROM responses WHERE participant = ?",
     "erase_participant": "DELETE FROM participants WHERE pseudonym = ?",
+    # Wrong review codes they sent, counted against them to slow down guessing.
+    "erase_code_attempts": "DELETE FROM code_attempts WHERE sender = ?",
     # A review they used stays used (nobody else may take the code), but no longer leads
     # to them; what they chose to send before is their worker's record.
     "erase_review_link": (
@@ -158,7 +162,9 @@ def add_writes(record: StepRecord, writes: Writes) -> None:
         for response_id in {record.previous_response_id, record.response_id} - {None}:
             writes["erase_answers"].append((response_id,))
             writes["erase_responses"].append((response_id,))
+        writes["erase_linked_responses"].append((who,))
         writes["erase_participant"].append((who,))
+        writes["erase_code_attempts"].append((who,))
         writes["erase_review_link"].append((who,))
         return
 

@@ -23,7 +23,12 @@ from bot.web.survey_preview import CHANNELS, preview
 from conversations import age_bands
 from conversations.prompts import language_name
 from conversations.survey import Survey
-from conversations.survey_loader import SurveyInvalid, SurveyProblem, parse_survey
+from conversations.survey_loader import (
+    SurveyInvalid,
+    SurveyProblem,
+    parse_survey,
+    wording_warnings,
+)
 from storage.records import SurveyRow, WebSession
 
 if TYPE_CHECKING:
@@ -153,6 +158,7 @@ class SurveyPages(PageGroup):
             row=row,
             survey=survey,
             problems=problems,
+            warnings=wording_warnings(row.source, survey, row.slug) if survey else (),
             questions=_questions(survey) if survey else (),
             languages=[language_name(code) for code in survey.languages] if survey else [],
             local=(lambda text: survey.local(text, survey.default_language)) if survey else str,

@@ -28,7 +28,7 @@ questions:
   - id: feelings
     type: choice
     text:
-      en: How do you feel about the way the council talks to young people about new plans?
+      en: How do you feel about the way the council talks to young people?
       cy: >-
         Sut wyt ti'n teimlo am y ffordd mae'r cyngor yn siarad â phobl ifanc am
         gynlluniau newydd yn y dref a'r pentrefi?

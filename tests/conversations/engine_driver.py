@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from textwrap import dedent
 
-from conversations.context import YouSaidWeDid
+from conversations.context import HeldAbout, YouSaidWeDid
 from conversations.engine import EngineContext, OpenSurvey, Step, step
 from conversations.events import Event, MessageCreated
 from conversations.messages import Inbound, Reply, ReviewTicket
@@ -50,6 +50,7 @@ class Chat:
     known: dict[tuple[str, int], OpenSurvey] = field(default_factory=dict)
     history: list[Step] = field(default_factory=list)
     updates: dict[str, tuple[YouSaidWeDid, ...]] = field(default_factory=dict)
+    held: HeldAbout | None = None  # what the dispatcher would look up for MYDATA
 
     def __post_init__(self) -> None:
         for survey in self.surveys:
@@ -81,6 +82,7 @@ class Chat:
             current=current,
             now=self.now,
             updates=dict(self.updates),
+            held=self.held,
         )
 
     # --- talking ---------------------------------------------------------------------------
