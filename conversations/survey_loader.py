@@ -146,12 +146,16 @@ class _YamlReader:
     MAX_NODES = 100_000
 
     def __init__(self, text: str) -> None:
-        self.loader = yaml.SafeLoader(text)
+        self.text = text
+        self.loader: yaml.SafeLoader
         self.lines: dict[str, int] = {"": 1}
         self.found: list[tuple[str, str]] = []
         self.nodes = 0
 
     def read(self) -> Any:
+        # Made here, inside the callers' `except yaml.YAMLError`: the loader checks the
+        # whole text for control characters as soon as it is made.
+        self.loader = yaml.SafeLoader(self.text)
         try:
             node = self.loader.get_single_node()
             if node is None:

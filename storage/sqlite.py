@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from storage.sqlite_reviews import ReviewQueries
 from storage.sqlite_rights import RightsQueries
 from storage.step_writes import ORDER, STATEMENTS, Writes, add_writes
 
+log = logging.getLogger(__name__)
 MAX_BATCH = 512
 # How soon after a conversation ends the WAL is checkpointed and emptied (see _forget).
 FORGET_AFTER_SECONDS = 1.0
@@ -200,7 +202,7 @@ class SqliteStorage(
                 batch = self._pending[:MAX_BATCH]
                 del self._pending[:MAX_BATCH]
                 try:
-                    accepted = await self._write_batch([item for item, _ in batch])
+                    accepted = await _patiently(self._write_batch, [item for item, _ in batch])
                 except Exception as exc:  # report to every waiting step, keep the loop alive
                     _fail(batch, StorageError(f"could not save: {exc}"))
                     continue
@@ -391,6 +393,28 @@ def _runs_of_the_same_kind(
         else:
             runs.append([item])
     return runs
+
+
+async def _patiently(
+    write: Callable[[list[StepRecord | Statements]], Awaitable[list[bool]]],
+    items: list[StepRecord | Statements],
+) -> list[bool]:
+    """`write(items)`, tried again while the database is locked. SQLite waits busy_timeout
+    for a lock, but in WAL mode it can report one at once, without waiting (while another
+    connection opens the file or resets the WAL); the failed transaction was rolled back, so
+    trying again is safe."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.01
+    while True:
+        try:
+            return await write(items)
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or loop.time() > deadline:
+                raise
+            log.warning("the database was locked; trying the write again")
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.5)
 
 
 def _fail(

@@ -84,8 +84,9 @@ class SmsChannel:
         response = MessagingResponse()
         try:
             replies = await self.dispatcher.handle(CHANNEL, number, inbound, message_id)
-        except StorageError:
-            log.exception("could not save an incoming SMS; the young person is asked to resend")
+        except StorageError as exc:
+            # One line for the operator (a full disk, say), not a traceback per message.
+            log.error("could not save an incoming SMS (%s); asked them to send it again", exc)
             response.message(TRY_AGAIN)
             return str(response)
         for body in sms_render.render_all(replies):

@@ -40,6 +40,7 @@ COMMANDS = (
     ("back", "Go back one question"),
     ("stop", "No more messages from us"),
     ("delete", "Delete what we hold about you"),
+    ("mydata", "See what we hold about you"),
     ("updates", "What changed because of what you said"),
 )
 WEBHOOK_PATH = "/telegram/webhook"

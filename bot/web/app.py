@@ -59,10 +59,12 @@ def build_app(
             try:
                 data = json.loads(body)
                 await telegram.process_json(data)
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):
+                # RecursionError: JSON nested too deep for json.loads ("[[[[...").
                 return PlainTextResponse("bad request", status_code=400)
-            except StorageError:
-                log.exception("could not save a Telegram update; Telegram will send it again")
+            except StorageError as exc:
+                # One line for the operator (a full disk, say), not a traceback per update.
+                log.error("could not save a Telegram update (%s); Telegram will resend it", exc)
                 return PlainTextResponse("try again", status_code=503)
             return PlainTextResponse("ok")
 
@@ -106,8 +108,8 @@ def _twilio_route(sms: SmsChannel, path: str) -> Callable[[Request], Awaitable[R
             twiml = await sms.inbound(params)
         except BadRequest as exc:
             return PlainTextResponse(str(exc), status_code=400)
-        except StorageError:
-            log.exception("could not record a Twilio delivery report")
+        except StorageError as exc:
+            log.error("could not record a Twilio delivery report (%s)", exc)
             return PlainTextResponse("try again", status_code=503)
         return Response(twiml, media_type="application/xml")
 

@@ -64,6 +64,7 @@ async def test_a_whole_survey_by_tapping_and_typing(tmp_path: Path, mode: str) -
             "back",
             "stop",
             "delete",
+            "mydata",
         }
         me = Chatter(fake, CHAT)
         await consent_and_opt_ins(me)
