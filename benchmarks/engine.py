@@ -91,9 +91,9 @@ async def run(
         while not queue.empty():
             await young_person(queue.get_nowait())
 
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), time.process_time()
     await asyncio.gather(*(worker() for _ in range(min(concurrency, participants))))
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_before
     totals = await storage.response_totals("bench")
     answered = sum((await storage.answered_counts("bench")).values())
     await storage.close()
@@ -107,6 +107,8 @@ async def run(
         "messages": len(latencies),
         "seconds": round(elapsed, 2),
         "messages_per_s": round(len(latencies) / elapsed, 1),
+        # CPU of every thread (SQLite's included): less swayed than wall time by a busy machine
+        "cpu_s_per_1000": round(cpu * 1000 / len(latencies), 3),
         "p50_ms": round(statistics.median(latencies) * 1000, 2),
         "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2),
         "bytes_per_answer": round(size / max(answered, 1), 1),
