@@ -28,8 +28,6 @@ import json
 import math
 import os
 import random
-import secrets
-import signal
 import sys
 import tempfile
 import time
@@ -304,13 +302,7 @@ def channel_settings(channel: str, fake_url: str, rate: float) -> dict[str, str]
 async def run(home: Path, options: argparse.Namespace) -> dict[str, Any]:
     channel, count, rate = options.channel, options.recipients, options.rate
     port = shared.free_port()
-    settings = {
-        "YOUTHVOICE_DATABASE": str(home / "youthvoice.db"),
-        "YOUTHVOICE_SECRET_KEY": secrets.token_urlsafe(32),
-        "YOUTHVOICE_PORT": str(port),
-        "YOUTHVOICE_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "YOUTHVOICE_QUIET_HOURS": "00:00-00:00",
-    }
+    settings = shared.serve_settings(home, port)
     env = shared.child_env(**settings)
     for slug in SURVEYS:
         (home / f"{slug}.yaml").write_text(survey_yaml(slug), "utf-8")
@@ -439,16 +431,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{args.interactive} chatting, {os.cpu_count()} CPUs, in {folder}",
             file=sys.stderr,
         )
-        signal.signal(signal.SIGTERM, signal.default_int_handler)  # so processes are stopped
-        try:
-            result = asyncio.run(run(Path(folder), args))
-        except (Exception, KeyboardInterrupt) as error:
-            for log in sorted(Path(folder).glob("*.log")):
-                if log.stat().st_size:
-                    print(f"--- {log.name}:\n{shared.tail(log)}", file=sys.stderr)
-            problems = "; ".join(str(leaf) or type(leaf).__name__ for leaf in shared.leaves(error))
-            print(f"benchmark failed: {problems}", file=sys.stderr)
-            sys.exit(1)
+        result = shared.run_or_explain(Path(folder), run(Path(folder), args))
     print(json.dumps(result))
     sys.stdout.flush()
 

@@ -30,8 +30,6 @@ import json
 import math
 import os
 import random
-import secrets
-import signal
 import sqlite3
 import statistics
 import subprocess
@@ -163,14 +161,7 @@ async def progress(run: Run) -> None:
 
 # --- the run ------------------------------------------------------------------------------------
 def settings(home: Path, options: argparse.Namespace, urls: dict[str, str]) -> dict[str, str]:
-    port = shared.free_port()
-    found = {
-        "YOUTHVOICE_DATABASE": str(home / "youthvoice.db"),
-        "YOUTHVOICE_SECRET_KEY": secrets.token_urlsafe(32),
-        "YOUTHVOICE_PORT": str(port),
-        "YOUTHVOICE_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "YOUTHVOICE_QUIET_HOURS": "00:00-00:00",
-    }
+    found = shared.serve_settings(home, shared.free_port())
     if "telegram" in urls:
         found.update(
             TELEGRAM_BOT_TOKEN=TOKEN,
@@ -440,16 +431,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{args.start_within:g}s, {os.cpu_count()} CPUs, in {folder}",
             file=sys.stderr,
         )
-        signal.signal(signal.SIGTERM, signal.default_int_handler)
-        try:
-            state, result = asyncio.run(run(Path(folder), args))
-        except (Exception, KeyboardInterrupt) as error:
-            for log in sorted(Path(folder).glob("*.log")):
-                if log.stat().st_size:
-                    print(f"--- {log.name}:\n{shared.tail(log)}", file=sys.stderr)
-            problems = "; ".join(str(leaf) or type(leaf).__name__ for leaf in shared.leaves(error))
-            print(f"benchmark failed: {problems}", file=sys.stderr)
-            sys.exit(1)
+        state, result = shared.run_or_explain(Path(folder), run(Path(folder), args))
     if args.latencies is not None:
         args.latencies.write_text(json.dumps(latencies_by_channel(state.people)), "utf-8")
     print(json.dumps(result))

@@ -17,6 +17,7 @@ import asyncio
 import json
 import math
 import os
+import secrets
 import signal
 import socket
 import statistics
@@ -26,16 +27,18 @@ import tempfile
 import time
 import traceback
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from benchmarks.ptb_bot import SURVEY, Question, questions, steps
 from bot import event_loop
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:BENCH-TOKEN"
@@ -92,6 +95,18 @@ def child_env(**settings: str) -> dict[str, str]:
     env["PYTHONUNBUFFERED"] = "1"
     env.update(settings)
     return env
+
+
+def serve_settings(home: Path, port: int) -> dict[str, str]:
+    """The settings every benchmark's `youthvoice serve` starts from: a database of its own
+    in `home`, a fresh key, `port`, and no quiet hours (a run must not depend on the time)."""
+    return {
+        "YOUTHVOICE_DATABASE": str(home / "youthvoice.db"),
+        "YOUTHVOICE_SECRET_KEY": secrets.token_urlsafe(32),
+        "YOUTHVOICE_PORT": str(port),
+        "YOUTHVOICE_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "YOUTHVOICE_QUIET_HOURS": "00:00-00:00",
+    }
 
 
 def youthvoice_command() -> list[str]:
@@ -532,6 +547,22 @@ async def serve_youthvoice(per_chat_rate: float) -> None:
         print(f"youthvoice serving, {per_chat_rate} messages/s per chat", flush=True)
         await stop.wait()
         await service.stop()
+
+
+def run_or_explain(folder: Path, work: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run(work)`; when it fails, the end of each log in `folder` and one line saying
+    what went wrong, then exit 1. SIGTERM interrupts it too, so the processes it started are
+    stopped."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        return asyncio.run(work)
+    except (Exception, KeyboardInterrupt) as error:
+        for log in sorted(folder.glob("*.log")):
+            if log.stat().st_size:
+                print(f"--- {log.name}:\n{tail(log)}", file=sys.stderr)
+        problems = "; ".join(str(leaf) or type(leaf).__name__ for leaf in leaves(error))
+        print(f"benchmark failed: {problems}", file=sys.stderr)
+        sys.exit(1)
 
 
 def leaves(error: BaseException) -> list[BaseException]:
