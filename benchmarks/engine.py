@@ -91,12 +91,14 @@ async def run(
         while not queue.empty():
             await young_person(queue.get_nowait())
 
-    started, cpu_before = time.perf_counter(), time.process_time()
-    await asyncio.gather(*(worker() for _ in range(min(concurrency, participants))))
-    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_before
-    totals = await storage.response_totals("bench")
-    answered = sum((await storage.answered_counts("bench")).values())
-    await storage.close()
+    try:
+        started, cpu_before = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(worker() for _ in range(min(concurrency, participants))))
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_before
+        totals = await storage.response_totals("bench")
+        answered = sum((await storage.answered_counts("bench")).values())
+    finally:  # else its thread keeps the process from ending after a failure
+        await storage.close()
     if totals.completed != participants:
         raise RuntimeError(f"only {totals.completed} of {participants} completed")
     size = sum(p.stat().st_size for p in folder.iterdir() if p.name.startswith("bench.db"))

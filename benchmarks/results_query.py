@@ -114,19 +114,26 @@ def write(connection: sqlite3.Connection, made: list[Any], rows: list[Any]) -> N
     )
 
 
-QUERIES = {  # as storage/sqlite_results.py asks them
+QUERIES = {  # as storage/sqlite_results.py asks them, with their parameters
     "response_totals": (
         "SELECT count(*), coalesce(sum(completed), 0) FROM responses r WHERE r.slug = ?"
-        " AND EXISTS (SELECT 1 FROM answers a WHERE a.response_id = r.id)"
+        " AND EXISTS (SELECT 1 FROM answers a WHERE a.response_id = r.id)",
+        (SLUG,),
     ),
     "answer_counts": (
-        "SELECT a.question_id, a.value, count(*) FROM answers a"
-        " JOIN responses r ON r.id = a.response_id WHERE r.slug = ?"
-        " GROUP BY a.question_id, a.value"
+        "SELECT question_id, value, count FROM answer_tallies WHERE slug = ? AND count > 0",
+        (SLUG,),
     ),
     "answered_counts": (
-        "SELECT a.question_id, count(DISTINCT a.response_id) FROM answers a"
-        " JOIN responses r ON r.id = a.response_id WHERE r.slug = ? GROUP BY a.question_id"
+        "SELECT question_id, answered FROM question_tallies WHERE slug = ? AND answered > 0",
+        (SLUG,),
+    ),
+    "breakdown_counts (q1 by q0)": (
+        "SELECT a.value, b.value, count(*) FROM answers a"
+        " JOIN answers b ON b.response_id = a.response_id AND b.question_id = ?"
+        " JOIN responses r ON r.id = a.response_id"
+        " WHERE r.slug = ? AND a.question_id = ? GROUP BY a.value, b.value",
+        ("q0", SLUG, "q1"),
     ),
 }
 
@@ -134,11 +141,11 @@ QUERIES = {  # as storage/sqlite_results.py asks them
 def query_plans(database: Path) -> dict[str, list[str]]:
     plans = {}
     with contextlib.closing(sqlite3.connect(database)) as connection:
-        for name, sql in QUERIES.items():
-            rows = connection.execute(f"EXPLAIN QUERY PLAN {sql}", (SLUG,)).fetchall()
+        for name, (sql, params) in QUERIES.items():
+            rows = connection.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
             plans[name] = [row[-1] for row in rows]
             started = time.perf_counter()
-            connection.execute(sql, (SLUG,)).fetchall()
+            connection.execute(sql, params).fetchall()
             plans[name].append(f"({(time.perf_counter() - started) * 1000:.0f} ms)")
     return plans
 
@@ -170,13 +177,24 @@ async def time_results(database: Path, repeat: int, by: str | None) -> tuple[flo
     return times[0], statistics.median(times[1:]), int(result["responses"])
 
 
-def time_command(database: Path, home: Path) -> float:
+def time_checks(database: Path) -> dict[str, float]:
+    """What opening the file costs every command: SQLite's whole-file checks."""
+    found = {}
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        for pragma in ("integrity_check", "quick_check"):
+            started = time.perf_counter()
+            connection.execute(f"PRAGMA {pragma}(1)").fetchall()
+            found[f"{pragma}_s"] = round(time.perf_counter() - started, 3)
+    return found
+
+
+def time_command(database: Path, home: Path, *arguments: str) -> float:
     env = shared.child_env(
         YOUTHVOICE_DATABASE=str(database), YOUTHVOICE_SECRET_KEY=secrets.token_urlsafe(32)
     )
     started = time.perf_counter()
     done = subprocess.run(
-        [*shared.youthvoice_command(), "results", SLUG, "--format", "json"],
+        [*shared.youthvoice_command(), *arguments],
         cwd=home,
         env=env,
         capture_output=True,
@@ -185,7 +203,7 @@ def time_command(database: Path, home: Path) -> float:
         check=False,
     )
     if done.returncode != 0:
-        raise RuntimeError(f"youthvoice results failed: {done.stderr.strip()[-500:]}")
+        raise RuntimeError(f"youthvoice {arguments[0]} failed: {done.stderr.strip()[-500:]}")
     return time.perf_counter() - started
 
 
@@ -202,7 +220,8 @@ def run(home: Path, options: argparse.Namespace) -> dict[str, Any]:
         print(f"  {name}: " + " | ".join(plan), file=sys.stderr)
     cold, warm, counted = asyncio.run(time_results(database, options.repeat, None))
     by_cold, by_warm, _ = asyncio.run(time_results(database, options.repeat, options.by))
-    command_s = time_command(database, home)
+    command_s = time_command(database, home, "results", SLUG, "--format", "json")
+    startup_s = time_command(database, home, "--help")  # Python and the CLI, no database
     size = sum(path.stat().st_size for path in home.iterdir() if path.name.startswith("results"))
     return {
         "answers": options.answers,
@@ -217,6 +236,8 @@ def run(home: Path, options: argparse.Namespace) -> dict[str, Any]:
         "results_by_s": round(by_warm, 3),
         "by": options.by,
         "command_s": round(command_s, 3),
+        "startup_s": round(startup_s, 3),
+        **time_checks(database),
     }
 
 

@@ -47,6 +47,11 @@ CACHE_SIZE = 20_000
 EXTERNAL_CHECK_SECONDS = 0.5
 
 
+def reply_keys(channel: str, message_id: str, count: int) -> list[str]:
+    """The outbox names of the replies to one inbound message."""
+    return [f"reply:{channel}:{message_id}:{n}" for n in range(count)]
+
+
 @dataclass(frozen=True, slots=True)
 class _Known:
     state: ParticipantState
@@ -86,13 +91,18 @@ class Dispatcher:
         message_id: str | None = None,
         *,
         queue: Callable[[tuple[Reply, ...]], list[str]] | None = None,
+        answered_in_place: bool = False,
     ) -> tuple[Reply, ...]:
         """Process one message; returns the replies (none for a duplicate).
 
         With `queue`, the replies are also made durable: `queue` renders them into the
         channel's own message bodies, which are saved to the outbox in the same transaction
         as the step, so a crash before sending loses nothing (the channel's sender sends
-        them). `message_id` is then required, to name them.
+        them). `message_id` is then required, to name them (`reply_keys`).
+
+        `answered_in_place`: the channel sends those bodies itself, in its answer to the
+        webhook, and marks them sent once that is written; they are saved claimed, so that
+        after a crash the sender asks the provider whether they went.
         """
         pseudonym = self.keys.pseudonym(channel, address)
         async with self._locks.hold(pseudonym):
@@ -113,7 +123,11 @@ class Dispatcher:
             result = step(context, known.state, inbound)
             record = self._record(pseudonym, channel, address, message_id, known, result, now)
             if queue is not None:
-                record = self._with_queued(record, address, queue(result.replies))
+                claimed_at = None
+                if answered_in_place:
+                    claimed_at = datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds")
+                bodies = queue(result.replies)
+                record = self._with_queued(record, address, bodies, claimed_at)
             if not await self.storage.save_step(record):
                 return ()
             self._remember(pseudonym, _Known(result.state, record.response_id))
@@ -255,19 +269,23 @@ class Dispatcher:
             review_contribution=contribution,
         )
 
-    def _with_queued(self, record: StepRecord, address: str, bodies: list[str]) -> StepRecord:
+    def _with_queued(
+        self, record: StepRecord, address: str, bodies: list[str], claimed_at: str | None
+    ) -> StepRecord:
         if not bodies:
             return record
         if record.message_id is None:
             raise ValueError("queued replies need the inbound message id to name them")
         sealed = self.keys.seal(address, "address")
+        names = reply_keys(record.channel, record.message_id, len(bodies))
         queued = tuple(
             QueuedMessage(
-                f"reply:{record.channel}:{record.message_id}:{n}",
+                name,
                 self.keys.seal(body, "outbox"),  # it may repeat what they said
                 sealed,
+                claimed_at=claimed_at,
             )
-            for n, body in enumerate(bodies)
+            for name, body in zip(names, bodies, strict=True)
         )
         return replace(record, queued=queued)
 

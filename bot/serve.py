@@ -101,6 +101,11 @@ class Service:
 
     async def start(self) -> None:
         settings = self.runtime.settings
+        if self.sms is not None:
+            # Before the first webhook: replies it claims are this process's, not a crash's.
+            runtime = self.runtime
+            self.sms_sender = SmsSender.from_settings(settings, runtime.storage, runtime.keys)
+            self.sms_sender.on_unreachable = runtime.dispatcher.forget
         self._socket = _listen(settings.host, settings.port)
         self._server_task = asyncio.create_task(self.server.serve(sockets=[self._socket]))
         while not self.server.started:
@@ -121,10 +126,7 @@ class Service:
         self._scheduler_task = asyncio.create_task(self.scheduler.run())
         if settings.alerts_delivered:
             self._alert_task = asyncio.create_task(self.alert_sender.run())
-        if self.sms is not None:
-            runtime = self.runtime
-            self.sms_sender = SmsSender.from_settings(settings, runtime.storage, runtime.keys)
-            self.sms_sender.on_unreachable = runtime.dispatcher.forget
+        if self.sms_sender is not None:
             self._sms_task = asyncio.create_task(self.sms_sender.run())
 
     @property

@@ -7,6 +7,7 @@ conversation part round-trips through JSON for storage (`to_json` / `from_json`)
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -45,7 +46,7 @@ class Conversation:
     editing: bool = False
 
     def moved(self, **changes: Any) -> Conversation:
-        return _moved(self, changes)
+        return _move_conversation(self, changes)
 
     @property
     def consented(self) -> bool:
@@ -72,7 +73,7 @@ class ParticipantState:
     conversation: Conversation | None = None
 
     def moved(self, **changes: Any) -> ParticipantState:
-        return _moved(self, changes)
+        return _move_state(self, changes)
 
     @property
     def is_new(self) -> bool:
@@ -80,19 +81,36 @@ class ParticipantState:
 
 
 _T = TypeVar("_T", Conversation, ParticipantState)
-_set = object.__setattr__
 
 
-def _moved(value: _T, changes: dict[str, Any]) -> _T:
-    """`dataclasses.replace` for these slotted values, without its per-call introspection:
-    it runs several times for every message, so it is worth being quick."""
-    for name in changes:
-        if name not in value.__slots__:
-            raise TypeError(f"{type(value).__name__} has no field {name!r}")
-    new = object.__new__(type(value))
-    for name in value.__slots__:
-        _set(new, name, changes[name] if name in changes else getattr(value, name))
-    return new
+def _mover(cls: type[_T]) -> Callable[[_T, dict[str, Any]], _T]:
+    """`dataclasses.replace` for one of these slotted values, without its per-call
+    introspection: it runs several times for every message, so it is worth being quick.
+
+    Written out for the class's fields once (as dataclasses writes `__init__`): a new
+    object, each slot set through its descriptor from `changes` or the old value."""
+    names = cls.__slots__
+    scope: dict[str, Any] = {"new_object": object.__new__, "cls": cls, "known": frozenset(names)}
+    lines = [
+        "def move(value, changes):",
+        "    if not changes.keys() <= known:",
+        "        unknown = ', '.join(sorted(set(changes) - known))",
+        "        raise TypeError(f'{cls.__name__} has no field {unknown}')",
+        "    new = new_object(cls)",
+    ]
+    for number, name in enumerate(names):
+        scope[f"set_{number}"] = getattr(cls, name).__set__
+        lines.append(
+            f"    set_{number}(new, changes[{name!r}] if {name!r} in changes else value.{name})"
+        )
+    lines.append("    return new")
+    exec("\n".join(lines), scope)  # the class's own field names only
+    move: Callable[[_T, dict[str, Any]], _T] = scope["move"]
+    return move
+
+
+_move_conversation = _mover(Conversation)
+_move_state = _mover(ParticipantState)
 
 
 def session_to_json(state: ParticipantState) -> str:

@@ -25,13 +25,19 @@ class NewResponse:
 @dataclass(frozen=True, slots=True)
 class QueuedMessage:
     """A message to send after the step is saved. `body` is the channel's own rendering
-    (JSON text); `address` is sealed. Lower `priority` goes first: replies before bulk."""
+    (JSON text); `address` is sealed. Lower `priority` goes first: replies before bulk.
+
+    With `claimed_at`, the channel sends it itself, in its answer to the provider's webhook
+    (an SMS reply in TwiML): it is saved already claimed ('sending'), as if its request were
+    being made, and marked sent once the answer is written. A crash before then leaves it
+    claimed, and the sender asks the provider whether it went, as for any claimed message."""
 
     dedupe_key: str
     body: str | bytes  # sealed by the bot: a reply may repeat what the young person said
     address: bytes
     purpose: str = "reply"
     priority: int = 0
+    claimed_at: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,14 +13,13 @@ import contextlib
 import logging
 import sqlite3
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
 from conversations.events import ParticipantErased
-from storage.migrate import migrate
 from storage.protocol import StorageError
 from storage.records import (
     StepRecord,
@@ -29,7 +28,8 @@ from storage.records import (
 )
 from storage.sqlite_accounts import AccountQueries
 from storage.sqlite_alerts import AlertQueries
-from storage.sqlite_audit import AuditQueries, register_audit_hash
+from storage.sqlite_audit import AuditQueries
+from storage.sqlite_connection import BUSY_TIMEOUT_MS, damaged, patiently, prepare
 from storage.sqlite_feedback import FeedbackQueries
 from storage.sqlite_outbox import OutboxQueries, Statements
 from storage.sqlite_results import ResultsQueries
@@ -42,14 +42,6 @@ MAX_BATCH = 512
 # How soon after a conversation ends the WAL is checkpointed and emptied (see _forget).
 FORGET_AFTER_SECONDS = 1.0
 _SEP = "\x1f"
-BUSY_TIMEOUT_MS = 15000
-PRAGMAS = (
-    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",  # first: every later statement may wait
-    "PRAGMA synchronous = FULL",
-    "PRAGMA foreign_keys = ON",
-    "PRAGMA secure_delete = ON",
-    "PRAGMA cache_size = -16384",  # 16 MiB: memory stays flat as the database grows
-)
 
 
 class SqliteStorage(
@@ -85,7 +77,7 @@ class SqliteStorage(
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open database {path}: {exc}") from exc
         try:
-            await _prepare(conn, now)
+            await prepare(conn, now)
         except sqlite3.OperationalError as exc:
             await conn.close()
             raise StorageError(f"cannot use database {path}: {exc}") from exc
@@ -202,7 +194,7 @@ class SqliteStorage(
                 batch = self._pending[:MAX_BATCH]
                 del self._pending[:MAX_BATCH]
                 try:
-                    accepted = await _patiently(self._write_batch, [item for item, _ in batch])
+                    accepted = await patiently(self._write_batch, [item for item, _ in batch])
                 except Exception as exc:  # report to every waiting step, keep the loop alive
                     _fail(batch, StorageError(f"could not save: {exc}"))
                     continue
@@ -395,70 +387,9 @@ def _runs_of_the_same_kind(
     return runs
 
 
-async def _patiently(
-    write: Callable[[list[StepRecord | Statements]], Awaitable[list[bool]]],
-    items: list[StepRecord | Statements],
-) -> list[bool]:
-    """`write(items)`, tried again while the database is locked. SQLite waits busy_timeout
-    for a lock, but in WAL mode it can report one at once, without waiting (while another
-    connection opens the file or resets the WAL); the failed transaction was rolled back, so
-    trying again is safe."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + BUSY_TIMEOUT_MS / 1000
-    pause = 0.01
-    while True:
-        try:
-            return await write(items)
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or loop.time() > deadline:
-                raise
-            log.warning("the database was locked; trying the write again")
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, 0.5)
-
-
 def _fail(
     batch: list[tuple[StepRecord | Statements, asyncio.Future[bool]]], error: StorageError
 ) -> None:
     for _, future in batch:
         if not future.done():
             future.set_exception(error)
-
-
-async def _prepare(conn: aiosqlite.Connection, now: str) -> None:
-    """Settings, WAL and migrations. When several processes open a new file at the same
-    moment, SQLite can report it locked at once, without waiting (busy_timeout), while
-    another switches it to WAL or creates the tables; so wait and try again here."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + BUSY_TIMEOUT_MS / 1000
-    while True:
-        try:
-            for pragma in PRAGMAS:
-                await conn.execute(pragma)
-            await conn.execute("PRAGMA journal_mode = WAL")
-            await _check_integrity(conn)
-            await register_audit_hash(conn)
-            await migrate(conn, now)
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or loop.time() > deadline:
-                raise
-            await asyncio.sleep(0.01)
-
-
-def damaged(path: str, what: str) -> str:
-    """The one line shown when a database fails its integrity check."""
-    return f"database {path} is damaged ({what}): restore a backup with youthvoice restore FILE"
-
-
-class DatabaseDamaged(sqlite3.DatabaseError):
-    """PRAGMA integrity_check did not answer "ok"."""
-
-
-async def _check_integrity(conn: aiosqlite.Connection) -> None:
-    """On every start: a damaged file stops here, before anything is written to it."""
-    async with conn.execute("PRAGMA integrity_check(1)") as cursor:
-        row = await cursor.fetchone()
-    if row is None or row[0] != "ok":
-        found = " ".join(str(row[0]).split()) if row else "no answer"
-        raise DatabaseDamaged(f"integrity check failed: {found}")

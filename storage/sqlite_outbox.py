@@ -29,6 +29,11 @@ _SENT = (
     "UPDATE outbox SET status = 'sent', provider_id = ?, sent_at = ?,"
     " attempts = attempts + 1, address = NULL, chat_key = NULL, body = '' WHERE id = ?"
 )
+# Replies the channel sent itself, in its answer to a webhook (see QueuedMessage.claimed_at).
+_ANSWERED = (
+    "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, address = NULL,"
+    " chat_key = NULL, body = '' WHERE dedupe_key = ? AND status = 'sending'"
+)
 _RETRY = (
     "UPDATE outbox SET status = 'queued', attempts = attempts + 1, not_before = ?,"
     " last_error = ? WHERE id = ?"
@@ -122,6 +127,9 @@ class OutboxQueries:
 
     async def mark_sent(self: _Runs, message_id: int, provider_id: str | None, now: str) -> None:
         await self._group_write(((_SENT, (provider_id, now, message_id)),))
+
+    async def mark_answered(self: _Runs, dedupe_keys: Collection[str], now: str) -> None:
+        await self._group_write(tuple((_ANSWERED, (now, key)) for key in dedupe_keys))
 
     async def mark_retry(self: _Runs, message_id: int, not_before: str, error: str) -> None:
         await self._group_write(((_RETRY, (not_before, error[:500], message_id)),))

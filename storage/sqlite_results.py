@@ -30,10 +30,9 @@ class ResultsQueries:
         return ResponseTotals(int(row[0]), int(row[1]))
 
     async def answer_counts(self: _Runs, slug: str) -> Mapping[str, Mapping[str, int]]:
+        # Kept as answers are written (migration 013), not grouped here.
         rows = await self._all(
-            "SELECT a.question_id, a.value, count(*) FROM answers a"
-            " JOIN responses r ON r.id = a.response_id WHERE r.slug = ?"
-            " GROUP BY a.question_id, a.value",
+            "SELECT question_id, value, count FROM answer_tallies WHERE slug = ? AND count > 0",
             (slug,),
         )
         counts: dict[str, dict[str, int]] = defaultdict(dict)
@@ -43,8 +42,7 @@ class ResultsQueries:
 
     async def answered_counts(self: _Runs, slug: str) -> Mapping[str, int]:
         rows = await self._all(
-            "SELECT a.question_id, count(DISTINCT a.response_id) FROM answers a"
-            " JOIN responses r ON r.id = a.response_id WHERE r.slug = ? GROUP BY a.question_id",
+            "SELECT question_id, answered FROM question_tallies WHERE slug = ? AND answered > 0",
             (slug,),
         )
         return {question_id: int(count) for question_id, count in rows}

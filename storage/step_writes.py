@@ -127,8 +127,8 @@ STATEMENTS: dict[str, str] = {
     ),
     "queue": (
         "INSERT OR IGNORE INTO outbox (dedupe_key, pseudonym, chat_key, channel, purpose,"
-        " priority, body, address, status, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)"
+        " priority, body, address, status, claimed_at, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, iif(?9 IS NULL, 'queued', 'sending'), ?9, ?10)"
     ),
     "seen": "INSERT INTO inbound_seen (channel, message_id, seen_on) VALUES (?, ?, ?)",
 }
@@ -139,6 +139,8 @@ Writes = defaultdict[str, list[tuple[object, ...]]]
 
 def is_empty(state: ParticipantState) -> bool:
     """Nothing worth keeping about this person (e.g. after saying no to consent)."""
+    if state.conversation is not None or state.taken:  # most steps: quickly known
+        return False
     return state.moved(last_seen=None) == ParticipantState()
 
 
@@ -155,7 +157,8 @@ def add_writes(record: StepRecord, writes: Writes) -> None:
         writes["queue"].append(
             (
                 message.dedupe_key, owner, who, record.channel, message.purpose,
-                message.priority, message.body, message.address, record.now,
+                message.priority, message.body, message.address, message.claimed_at,
+                record.now,
             )
         )  # fmt: skip
     if erased:

@@ -120,6 +120,9 @@ class OutboxSender:
         # Messages finished since the due list was read: that list may still show them.
         self._finished: set[int] = set()
         self._settling: set[asyncio.Task[None]] = set()
+        # Messages claimed from now on are this process's own (a channel may claim replies it
+        # sends itself, in a webhook's answer): only those claimed earlier were left by a crash.
+        self._born = _iso(datetime.now(UTC))
 
     def wake(self, chat_key: bytes | None = None) -> None:
         """Something new may be due: in this chat, or anywhere when no chat is named."""
@@ -135,7 +138,8 @@ class OutboxSender:
         loop = asyncio.get_running_loop()
         # Messages a crash left claimed: their chats wait (the outbox shows nothing due for
         # them) while the provider is asked; everyone else's messages go meanwhile.
-        self._settle(await self.storage.claimed_messages(self.channel))
+        claimed = await self.storage.claimed_messages(self.channel)
+        self._settle([c for c in claimed if (c.claimed_at or "") < self._born])
         # The provider still counts what a process stopped a moment ago sent: wait for its
         # window to pass rather than meet a "too many requests".
         since = datetime.now(UTC) - timedelta(seconds=self.limit.window)

@@ -1,9 +1,14 @@
 """SmsChannel: the bot young people text, through Twilio.
 
 Twilio posts each incoming SMS to `POST /sms/inbound`; the reply goes back as TwiML in the
-same response, after the step is saved. Every request must carry a valid `X-Twilio-Signature`
-for `YOUTHVOICE_PUBLIC_URL` + the path (checked with twilio's own `RequestValidator`);
-anything else is refused before a thing is stored. A repeated `MessageSid` is processed once.
+same response, after the step is saved. The reply is saved with the step too, in the outbox,
+claimed, and marked sent once the response is written (`answered`): if serve dies in
+between, the SMS sender asks Twilio at the next start whether it went, and sends it if not,
+so an answer saved is never left without its reply.
+
+Every request must carry a valid `X-Twilio-Signature` for `YOUTHVOICE_PUBLIC_URL` + the
+path (checked with twilio's own `RequestValidator`); anything else is refused before a
+thing is stored. A repeated `MessageSid` is processed once.
 Delivery reports for messages the bot started itself arrive at `POST /sms/status`.
 
 The phone number is the address: it only ever goes into the pseudonym and, for those who
@@ -14,15 +19,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.channels import sms_render
-from bot.dispatcher import Dispatcher
+from bot.channels import TRY_AGAIN, sms_render
+from bot.dispatcher import Dispatcher, reply_keys
 from bot.settings import Settings
-from conversations.messages import Inbound
+from conversations.messages import Inbound, Reply
 from storage.protocol import Storage, StorageError
 
 log = logging.getLogger(__name__)
@@ -31,14 +37,19 @@ INBOUND_PATH = "/sms/inbound"
 STATUS_PATH = "/sms/status"
 UNSUBSCRIBED = "21610"  # Twilio: the number has texted STOP to us
 MAX_BODY_CHARACTERS = 1600  # Twilio's own limit for one message
-TRY_AGAIN = (
-    "Sorry, something went wrong our end and we did not get that. "
-    "Please send it again in a few minutes."
-)
 
 
 class BadRequest(ValueError):
     """A signed request without what Twilio always sends."""
+
+
+@dataclass(frozen=True, slots=True)
+class SmsAnswer:
+    """The TwiML to answer a webhook with, and the outbox names of the replies in it
+    (to mark sent once it is written)."""
+
+    twiml: str
+    reply_keys: tuple[str, ...] = ()
 
 
 class SmsChannel:
@@ -69,7 +80,7 @@ class SmsChannel:
         url = f"{self.public_url}{path}" + (f"?{query}" if query else "")
         return bool(self._validator.validate(url, dict(params), signature))
 
-    async def inbound(self, params: Mapping[str, str]) -> str:
+    async def inbound(self, params: Mapping[str, str]) -> SmsAnswer:
         """One incoming SMS; the TwiML to answer with."""
         message_id = params.get("MessageSid") or params.get("SmsSid")
         number = params.get("From")
@@ -82,16 +93,36 @@ class SmsChannel:
             text=text if text.strip() or media in ("", "0") else None, channel=CHANNEL
         )
         response = MessagingResponse()
+        bodies: list[str] = []
+
+        def queue(replies: tuple[Reply, ...]) -> list[str]:
+            bodies.extend(sms_render.render_all(replies))
+            return bodies
+
         try:
-            replies = await self.dispatcher.handle(CHANNEL, number, inbound, message_id)
+            replies = await self.dispatcher.handle(
+                CHANNEL, number, inbound, message_id, queue=queue, answered_in_place=True
+            )
         except StorageError as exc:
             # One line for the operator (a full disk, say), not a traceback per message.
             log.error("could not save an incoming SMS (%s); asked them to send it again", exc)
             response.message(TRY_AGAIN)
-            return str(response)
-        for body in sms_render.render_all(replies):
+            return SmsAnswer(str(response))
+        if not replies:  # a message already handled: its replies went the first time
+            return SmsAnswer(str(response))
+        for body in bodies:
             response.message(body)
-        return str(response)
+        return SmsAnswer(str(response), tuple(reply_keys(CHANNEL, message_id, len(bodies))))
+
+    async def answered(self, answer: SmsAnswer) -> None:
+        """The webhook's response, with the replies in it, is written."""
+        if answer.reply_keys:
+            now = datetime.now(UTC).isoformat(timespec="milliseconds")
+            try:
+                await self.storage.mark_answered(answer.reply_keys, now)
+            except StorageError as exc:
+                # Left claimed: at the next start Twilio is asked whether they went.
+                log.error("could not record SMS replies as sent (%s)", exc)
 
     async def status(self, params: Mapping[str, str]) -> None:
         """A delivery report for a message the bot sent through the REST API."""

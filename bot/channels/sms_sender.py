@@ -112,7 +112,8 @@ class SmsSender(OutboxSender):
             return RetryLater(f"network: {exc.__class__.__name__}")
         for message in recent:
             created = message.date_created
-            if message.body == row.body and created is not None and created >= since:
+            same = (message.body or "").strip() == str(row.body).strip()  # TwiML is trimmed
+            if same and created is not None and created >= since:
                 return Sent(message.sid)
         return None
 

@@ -4,7 +4,9 @@ Each update goes through the dispatcher (one at a time per chat, chats in parall
 repeated update_id processed once). Replies are rendered for Telegram and saved to the
 outbox in the same transaction as the step; TelegramSender sends them. In polling mode an
 update is confirmed to Telegram only after its step is saved, so a crash means it comes
-again (and is recognised), never that it is lost.
+again (and is recognised), never that it is lost. If a step cannot be saved at all (a full
+disk), the young person is told at once that it did not go through and asked to send it
+again, and the update is taken as dealt with; if even that cannot be sent, it comes again.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Sequence
 from telegram import Bot, BotCommand, Update
 from telegram.error import Conflict, NetworkError, TelegramError, TimedOut
 
+from bot.channels import TRY_AGAIN
 from bot.channels import telegram_render as render
 from bot.channels.outbox_sender import calls_in_flight
 from bot.channels.telegram_http import AiohttpRequest
@@ -219,8 +222,9 @@ class TelegramChannel:
         for item in items:
             try:
                 await self._handle(item)
-            except StorageError:
-                raise  # not saved: the update must come again
+            except StorageError as exc:
+                if not await self._not_saved(item, exc):
+                    raise  # not saved, and they could not be told: the update must come again
             except Exception:
                 # A fault in handling one update must not block everything after it.
                 log.exception("could not handle update %s; skipped", item.update_id)
@@ -252,6 +256,20 @@ class TelegramChannel:
         self.sender.wake(self.dispatcher.keys.pseudonym(CHANNEL, item.address))
         if tapped is not None:
             self._answer_soon(tapped.callback_id)
+
+    async def _not_saved(self, item: TelegramInbound, exc: StorageError) -> bool:
+        """Tell them, kindly, that their message did not go through; whether that was sent.
+        Nothing of the step was kept, so sending it again is safe."""
+        # One line for the operator (a full disk, say), not a traceback per message.
+        log.error("could not save a Telegram update (%s); asking them to send it again", exc)
+        try:
+            await self.sender.turns.acquire(1, priority=0)  # within the overall limit
+            await self.bot.send_message(chat_id=int(item.address), text=TRY_AGAIN)
+        except (TelegramError, ValueError):
+            return False
+        if item.tapped is not None:
+            self._answer_soon(item.tapped.callback_id)
+        return True
 
     def _answer_soon(self, callback_id: str) -> None:
         """Tell Telegram the tap was seen (its spinner stops), without holding up the next

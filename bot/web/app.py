@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -64,6 +65,7 @@ def build_app(
                 return PlainTextResponse("bad request", status_code=400)
             except StorageError as exc:
                 # One line for the operator (a full disk, say), not a traceback per update.
+                # (Only when they could not be told either: see TelegramChannel._not_saved.)
                 log.error("could not save a Telegram update (%s); Telegram will resend it", exc)
                 return PlainTextResponse("try again", status_code=503)
             return PlainTextResponse("ok")
@@ -105,12 +107,13 @@ def _twilio_route(sms: SmsChannel, path: str) -> Callable[[Request], Awaitable[R
             if path == STATUS_PATH:
                 await sms.status(params)
                 return Response(status_code=204)
-            twiml = await sms.inbound(params)
+            answer = await sms.inbound(params)
         except BadRequest as exc:
             return PlainTextResponse(str(exc), status_code=400)
         except StorageError as exc:
             log.error("could not record a Twilio delivery report (%s)", exc)
             return PlainTextResponse("try again", status_code=503)
-        return Response(twiml, media_type="application/xml")
+        written = BackgroundTask(sms.answered, answer)  # runs once the response is sent
+        return Response(answer.twiml, media_type="application/xml", background=written)
 
     return route

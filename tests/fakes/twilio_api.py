@@ -128,6 +128,7 @@ class SentSms:
     date_created: str = field(default="", repr=False, compare=False)
     date_updated: str = field(default="", repr=False, compare=False)
     date_sent: str | None = field(default=None, repr=False, compare=False)
+    direction: str = "outbound-api"  # "outbound-reply": a TwiML answer to a webhook
 
 
 @dataclass
@@ -184,8 +185,9 @@ class FakeTwilio(FakeProvider):
 
     Differences from the real Twilio a test should know:
     - only Messages create, fetch and list exist (the list filtered by To and From only,
-      newest first, one page of up to PageSize); any `From` is accepted as one of the account's
-      numbers, `To` must be E.164, and media (MediaUrl) is not supported;
+      newest first, one page of up to PageSize; TwiML replies to `text_in` are listed too,
+      as "outbound-reply", and kept in `replies`, not `messages`); any `From` is accepted as
+      one of the account's numbers, `To` must be E.164, and media (MediaUrl) is not supported;
     - over `rate_limit` segments a second (plus `tolerance`) a send answers 429 (20429) at
       once, where Twilio mostly queues; a message is accepted when nothing else is in the
       last second, however many segments it has;
@@ -224,7 +226,8 @@ class FakeTwilio(FakeProvider):
         self.handle_opt_out = True
         self.url = ""
         # what the bot did
-        self.messages: list[SentSms] = []
+        self.messages: list[SentSms] = []  # sent through the REST API
+        self.replies: list[SentSms] = []  # sent as TwiML in answer to `text_in`
         self.send_times: list[float] = []
         self.rejected_429 = 0
         self.callbacks: list[StatusCallback] = []
@@ -370,7 +373,29 @@ class FakeTwilio(FakeProvider):
                 replies = [response.text.strip()] if response.text.strip() else []
             else:
                 replies = parse_twiml(response.text)
+                self.record_replies(from_number, to, replies)
         return InboundResult(response.status_code, response.text, replies, sid)
+
+    def record_replies(self, number: str, bot_number: str, bodies: list[str]) -> None:
+        """TwiML <Message>s become messages, listed with the REST API's as Twilio does."""
+        stamp = _now_rfc2822()
+        for body in bodies:
+            sms = SentSms(
+                sid=new_sid("SM"),
+                to=number,
+                from_=bot_number,
+                messaging_service_sid=None,
+                body=body,
+                segments=sms_segments(body),
+                status="delivered",
+                created=time.monotonic(),
+                date_created=stamp,
+                date_updated=stamp,
+                date_sent=stamp,
+                direction="outbound-reply",
+            )
+            self.replies.append(sms)
+            self._by_sid[sms.sid] = sms
 
     # --- what the bot did ------------------------------------------------------------------------
     def messages_to(self, number: str) -> list[SentSms]:
@@ -457,9 +482,12 @@ class FakeTwilio(FakeProvider):
             size = min(1000, max(1, int(query.get("PageSize", "50"))))
         except ValueError:
             raise TwilioError(400, 20001, "Invalid PageSize") from None
+        newest_first = sorted(
+            [*self.messages, *self.replies], key=lambda sms: sms.created, reverse=True
+        )
         found = [
             sms
-            for sms in reversed(self.messages)
+            for sms in newest_first
             if query.get("To") in (None, sms.to) and query.get("From") in (None, sms.from_)
         ][:size]
         uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages.json"
@@ -549,7 +577,7 @@ class FakeTwilio(FakeProvider):
             "date_created": sms.date_created,
             "date_sent": sms.date_sent,
             "date_updated": sms.date_updated,
-            "direction": "outbound-api",
+            "direction": sms.direction,
             "error_code": sms.error_code,
             "error_message": None,
             "from": sms.from_,

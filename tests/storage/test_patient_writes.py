@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from storage import sqlite as sqlite_storage
+from storage import sqlite_connection
 
 
 async def test_a_locked_write_is_tried_again_until_it_goes() -> None:
@@ -19,7 +19,7 @@ async def test_a_locked_write_is_tried_again_until_it_goes() -> None:
             raise sqlite3.OperationalError("database is locked")
         return [True] * len(items)
 
-    assert await sqlite_storage._patiently(write, [object(), object()]) == [True, True]  # type: ignore[arg-type]
+    assert await sqlite_connection.patiently(write, [object(), object()]) == [True, True]
     assert tries == [2, 2, 2]
 
 
@@ -32,17 +32,17 @@ async def test_other_errors_are_not_tried_again() -> None:
         raise sqlite3.OperationalError("database or disk is full")
 
     with pytest.raises(sqlite3.OperationalError, match="full"):
-        await sqlite_storage._patiently(write, [])  # type: ignore[arg-type]
+        await sqlite_connection.patiently(write, [])
     assert tries == 1
 
 
 async def test_a_lock_that_never_goes_fails_after_the_busy_timeout(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(sqlite_storage, "BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(sqlite_connection, "BUSY_TIMEOUT_MS", 50)
 
     async def write(items: list[object]) -> list[bool]:
         raise sqlite3.OperationalError("database is locked")
 
     with pytest.raises(sqlite3.OperationalError, match="locked"):
-        await sqlite_storage._patiently(write, [])  # type: ignore[arg-type]
+        await sqlite_connection.patiently(write, [])

@@ -162,19 +162,26 @@ class TelegramPerson(Person):
 
 
 class SmsPerson(Person):
-    """Twilio does not retry a webhook that failed: the person sends it again."""
+    """Twilio does not retry a webhook that failed. When serve died after saving the step,
+    the reply comes through the REST API once it is back; when none comes (the step was not
+    saved), the person sends the text again."""
+
+    WAIT_FOR_REPLY = 20.0  # after a failed text: long enough for serve to come back
+    QUIET = 0.6  # a reply may come in several messages
 
     def __init__(self, script: Script, fake: FakeTwilio, url: str, number: str) -> None:
         super().__init__(script, "sms")
         self.fake = fake
         self.url = url
         self.number = number
+        self.late_replies = 0  # replies that came by REST after serve died
 
     async def exchange(self, text: str, deadline: float) -> str:
         loop = asyncio.get_running_loop()
         while True:
             if loop.time() > deadline:
                 raise TimeoutError(f"{self.number} stuck after {text!r}")
+            seen = len(self.fake.messages_to(self.number))
             try:
                 result = await self.send(text)
             except httpx.HTTPError:
@@ -185,9 +192,25 @@ class SmsPerson(Person):
                 return prompt
             if result is not None:  # the bot answered, but not with a reply
                 raise AssertionError(f"{result.status_code}: {result.twiml_text}")
+            late = await self.reply_by_rest(seen, loop.time() + self.WAIT_FOR_REPLY)
+            if late is not None:
+                self.late_replies += 1
+                return late
             self.lost_replies.append(text)
             self.resends += 1
-            await asyncio.sleep(0.3)
+
+    async def reply_by_rest(self, seen: int, until: float) -> str | None:
+        """The question in the messages sent to this number after the first `seen`."""
+        loop = asyncio.get_running_loop()
+        while loop.time() < until:
+            new = self.fake.messages_to(self.number)[seen:]
+            if new and prompt_of(new[-1].body):
+                await asyncio.sleep(self.QUIET)
+                if len(self.fake.messages_to(self.number)) == seen + len(new):
+                    return prompt_of(new[-1].body)
+                continue
+            await asyncio.sleep(0.1)
+        return None
 
     async def send(self, text: str) -> InboundResult:
         return await self.fake.text_in(self.url, self.number, text, message_sid=new_sid("SM"))

@@ -1,10 +1,10 @@
 """Storage faults: a full disk and a locked database, while young people text in.
 
 A full disk (the database on a small tmpfs, filled up): the operator sees one clear line in
-the log, not a traceback; the young person is asked, kindly, to send it again; nothing is
-half-stored; once space is freed the database passes its integrity check and the
-conversation carries on. A database another process holds a write lock on: messages wait
-(busy_timeout) and are all answered once it lets go; nobody sees an error.
+the log, not a traceback; the young person, texting or on Telegram, is asked, kindly, to send
+it again; nothing is half-stored; once space is freed the database passes its integrity
+check and the conversation carries on. A database another process holds a write lock on:
+messages wait (busy_timeout) and are all answered once it lets go; nobody sees an error.
 
 Quick by default; YOUTHVOICE_STRESS=full runs more people and more rounds (docs/stress.md).
 """
@@ -24,10 +24,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.sms_channel import TRY_AGAIN
+from bot.channels import TRY_AGAIN
+from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
 from tests.integration.helpers import DB_NAME
-from tests.integration.telegram_world import Texter, inbound_url, serving
+from tests.integration.telegram_world import Chatter, Texter, inbound_url, serving
 
 FULL = os.environ.get("YOUTHVOICE_STRESS", "").strip().lower() == "full"
 PEOPLE = 12 if FULL else 3
@@ -72,11 +73,18 @@ def phone(n: int) -> str:
 async def test_a_full_disk(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
     with small_disk(tmp_path / "disk") as disk:
-        async with FakeTwilio() as fake, serving(None, disk, twilio=fake) as (_s, runtime):
+        async with (
+            FakeTwilio() as fake,
+            FakeTelegram() as telegram,
+            serving(telegram, disk, twilio=fake) as (_s, runtime),
+        ):
             people = [Texter(fake, inbound_url(runtime), phone(n)) for n in range(PEOPLE)]
             for person in people:
                 for text in OPENING:
                     await person.say(text)
+            chat = Chatter(telegram, 7_300_000_001)
+            for text in OPENING:
+                await chat.say(text)
             newcomer = Texter(fake, inbound_url(runtime), phone(99_999))
             for round_ in range(ROUNDS):
                 before = await runtime.storage.answer_counts("buses")
@@ -84,10 +92,13 @@ async def test_a_full_disk(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> 
                 caplog.clear()
                 for person in people:
                     assert await person.say("2") == TRY_AGAIN  # "Walk"
+                assert (await chat.say("2")).text == TRY_AGAIN
                 if round_ == 0:
                     assert await newcomer.say("buses") == TRY_AGAIN
                 failures = [r for r in caplog.records if "could not save" in r.getMessage()]
-                assert failures, "the operator was not told"
+                assert {"SMS", "Telegram"} <= {
+                    word for r in failures for word in r.getMessage().split()
+                }, "the operator was not told"
                 for record in failures:
                     line = record.getMessage()
                     assert record.exc_info is None, "a traceback instead of one clear line"
@@ -100,11 +111,14 @@ async def test_a_full_disk(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> 
                     assert "What makes getting around hard?" in await person.say("2")
                     if round_ < ROUNDS - 1:  # back to "how" for the next round
                         assert "How do you usually get" in await person.say("back")
+                assert "What makes getting around hard?" in (await chat.say("2")).text
+                if round_ < ROUNDS - 1:
+                    assert "How do you usually get" in (await chat.say("back")).text
                 if round_ == 0:
                     assert "transport team" in await newcomer.say("buses")
                 assert await runtime.storage.integrity_ok()
             counts = await runtime.storage.answer_counts("buses")
-            assert counts["how"] == {"walk": PEOPLE}, counts
+            assert counts["how"] == {"walk": PEOPLE + 1}, counts
         with sqlite3.connect(disk / DB_NAME) as db:  # as the next `serve` would open it
             assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
