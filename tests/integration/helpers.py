@@ -4,12 +4,13 @@ conversation through `better-services`, and reading the database file directly.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -163,3 +164,13 @@ def tables(path: Path) -> list[str]:
 def dashboard_keys() -> KeyRing:
     """The key ring the dashboard's tests build their app with."""
     return KeyRing(b"a secret for tests only")
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Wait until condition() is true, looking every 20 ms; TimeoutError after `timeout` s."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise TimeoutError(f"condition not met within {timeout}s")
+        await asyncio.sleep(0.02)

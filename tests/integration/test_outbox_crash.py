@@ -16,7 +16,6 @@ import signal
 import sqlite3
 import subprocess
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,21 +24,12 @@ from bot.runtime import open_runtime
 from bot.settings import load_settings
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
-from tests.integration.helpers import DB_NAME, SETTING_PREFIXES, rows, run
+from tests.integration.helpers import DB_NAME, SETTING_PREFIXES, rows, run, wait_for
 from tests.integration.telegram_world import SURVEY, start_serve, takes_part
 
 DID = "Two more night buses, with lit stops"
 NO_QUIET_HOURS = "00:00-00:00"  # so that what is sent does not depend on when tests run
 ANSWER_DELAY = 0.4  # seconds the provider takes to answer a message it has already taken
-
-
-async def wait_for(what: Callable[[], bool], timeout: float = 60.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not what():
-        if loop.time() > deadline:
-            raise TimeoutError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 async def people_who_asked_to_hear_back(folder: Path, channel: str, addresses: list[str]) -> None:
@@ -112,7 +102,7 @@ async def test_a_telegram_send_killed_midway_reaches_everyone_exactly_once(folde
         fake.answer_delay = ANSWER_DELAY
         serve = start_serve(folder, fake, YOUTHVOICE_QUIET_HOURS=NO_QUIET_HOURS)
         try:
-            await wait_for(lambda: len(feedback_per_chat()) >= 30)
+            await wait_for(lambda: len(feedback_per_chat()) >= 30, 60)
         finally:
             kill(serve)
         before = feedback_per_chat()
@@ -124,7 +114,7 @@ async def test_a_telegram_send_killed_midway_reaches_everyone_exactly_once(folde
         fake.answer_delay = 0.0
         serve = start_serve(folder, fake, YOUTHVOICE_QUIET_HOURS=NO_QUIET_HOURS)
         try:
-            await wait_for(lambda: len(feedback_per_chat()) == len(chats))
+            await wait_for(lambda: len(feedback_per_chat()) == len(chats), 60)
             await asyncio.sleep(1.0)  # anything sent twice would have arrived by now
         finally:
             stop(serve)
@@ -149,7 +139,7 @@ async def test_an_sms_send_killed_midway_reaches_everyone_exactly_once(folder: P
             folder, None, twilio, SMS_RATE_LIMIT="20", YOUTHVOICE_QUIET_HOURS=NO_QUIET_HOURS
         )
         try:
-            await wait_for(lambda: len(feedback_per_number()) >= 15)
+            await wait_for(lambda: len(feedback_per_number()) >= 15, 60)
         finally:
             kill(serve)
         assert len(claimed_at_kill(folder)) >= 2
@@ -160,7 +150,7 @@ async def test_an_sms_send_killed_midway_reaches_everyone_exactly_once(folder: P
             folder, None, twilio, SMS_RATE_LIMIT="20", YOUTHVOICE_QUIET_HOURS=NO_QUIET_HOURS
         )
         try:
-            await wait_for(lambda: len(feedback_per_number()) == len(numbers))
+            await wait_for(lambda: len(feedback_per_number()) == len(numbers), 60)
             await asyncio.sleep(1.0)
         finally:
             stop(serve)

@@ -11,26 +11,16 @@ saved and the TwiML made but never answered, and serve is then stopped and start
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from pathlib import Path
 
 from bot.channels.sms_channel import SmsAnswer
 from bot.serve import Service
 from tests.fakes.twilio_api import BOT_NUMBER, FakeTwilio, new_sid, parse_twiml
-from tests.integration.helpers import DB_NAME, rows
+from tests.integration.helpers import DB_NAME, rows, wait_for
 from tests.integration.telegram_world import Texter, inbound_url, serving
 
 LOST = "+447700900701"  # serve died before answering them
 ARRIVED = "+447700900702"  # serve died after Twilio had its answer, before recording it
-
-
-async def wait_for(what: Callable[[], bool], timeout: float = 20.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not what():
-        if loop.time() > deadline:
-            raise TimeoutError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 async def unanswered(service: Service, number: str, body: str) -> tuple[str, list[str]]:

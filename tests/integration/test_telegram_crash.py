@@ -13,18 +13,18 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.telegram_api import FakeTelegram
-from tests.integration.helpers import DB_NAME, clean_env, command, one_error_line, rows, run
+from tests.integration.helpers import (
+    DB_NAME,
+    clean_env,
+    command,
+    one_error_line,
+    rows,
+    run,
+    wait_for,
+)
 from tests.integration.telegram_world import SURVEY, Chatter, free_port, start_serve
 
 CHAT = 6612345678
-
-
-async def wait_for(predicate, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met in time")
-        await asyncio.sleep(0.05)
 
 
 @pytest.fixture

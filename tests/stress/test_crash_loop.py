@@ -15,12 +15,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
-from tests.integration.helpers import DB_NAME, ok, rows, run
+from tests.integration.helpers import DB_NAME, ok, rows, run, wait_for
 from tests.stress.conftest import Stress
 from tests.stress.crowd import SLUG, Person, Script, SmsPerson, TelegramPerson, stored_responses
 from tests.stress.serve_process import ServeProcess
@@ -111,11 +110,11 @@ async def test_serve_killed_again_and_again_loses_and_repeats_nothing(
             at_kills = []
             for n in range(stress.feedback_kills):
                 goal = len(hear_back) * (n + 1) // (stress.feedback_kills + 1)
-                await wait_until(lambda: sum(received().values()) >= goal, 60)  # noqa: B023
+                await wait_for(lambda: sum(received().values()) >= goal, 60)  # noqa: B023
                 at_kills.append(sum(received().values()))
                 await serve.restart()
             telegram.answer_delay = twilio.answer_delay = 0.0
-            await wait_until(lambda: len(received()) == len(hear_back), 60 + stress.people)
+            await wait_for(lambda: len(received()) == len(hear_back), 60 + stress.people)
             await asyncio.sleep(1.5)  # anything sent twice would have arrived by now
             serve.stop()
         finally:
@@ -142,12 +141,3 @@ async def test_serve_killed_again_and_again_loses_and_repeats_nothing(
     )
     assert report == []
     assert serve.tracebacks() == []
-
-
-async def wait_until(condition: Callable[[], bool], timeout: float) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise TimeoutError("condition not met in time")
-        await asyncio.sleep(0.05)
