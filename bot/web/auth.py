@@ -13,6 +13,7 @@ CSRF tokens and the slowing down of password guessing.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -36,8 +37,14 @@ FAILURES_PER_ACCOUNT = 10
 FAILURES_PER_ADDRESS = 30
 COOKIE = "youthvoice_session"
 _hasher = PasswordHasher()
-# Verified when an email has no account, so that the answer takes as long either way.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified when an email has no account, so that the answer takes as long either way.
+    Made at the first login, not at import: hashing takes a third of a second, which every
+    command line would otherwise pay."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def _now() -> datetime:
@@ -115,7 +122,7 @@ async def log_in(storage: Storage, email: str, password: str, address: str) -> L
     found = await storage.login_details(email)
     stored = found[1] if found is not None else None
     try:
-        _hasher.verify(stored or _DUMMY_HASH, password)
+        _hasher.verify(stored or _dummy_hash(), password)
         good = stored is not None
     except (VerificationError, InvalidHashError):
         good = False

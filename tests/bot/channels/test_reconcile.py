@@ -3,8 +3,11 @@ with the real python-telegram-bot and twilio libraries talking to the fakes."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,7 +16,7 @@ from telegram import Bot
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
-from bot.channels.outbox_sender import Sent
+from bot.channels.outbox_sender import OutboxSender, Sent
 from bot.channels.sms_sender import SmsSender
 from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_sender import TelegramSender
@@ -131,3 +134,67 @@ async def test_an_sms_that_never_went_or_went_long_before_is_not_sent(
     later = ClaimedRow(later.row, moment.isoformat(), None)
     assert await sender._reconcile(later) is None
     assert len(fake.messages_to(number)) == 2
+
+
+class _ClaimedStorage:
+    """Just what OutboxSender.run reads at its start, and the releases it records."""
+
+    def __init__(self) -> None:
+        self.claimed: list[ClaimedRow] = []
+        self.released: list[int] = []
+
+    async def claimed_messages(self, channel: str) -> list[ClaimedRow]:
+        return self.claimed
+
+    async def sent_since(self, channel: str, since: str) -> int:
+        return 0
+
+    async def due_messages(self, channel: str, now: str, limit: int) -> list[OutboxRow]:
+        return []
+
+    async def due_messages_for(self, channel: str, keys: object, now: str) -> list[OutboxRow]:
+        return []
+
+    async def release(self, message_id: int) -> None:
+        self.released.append(message_id)
+
+
+class _AskingSender(OutboxSender):
+    channel = "sms"
+
+    def __init__(self, storage: _ClaimedStorage) -> None:
+        super().__init__(storage, KEYS, rate=10)  # type: ignore[arg-type]
+        self.asked: list[int] = []
+
+    async def _reconcile(self, claimed: ClaimedRow) -> None:
+        self.asked.append(claimed.row.id)
+        return None  # never went: released, to be sent
+
+
+async def test_only_messages_claimed_before_the_sender_was_made_are_asked_about() -> None:
+    """An SMS reply is claimed by the webhook that answers it in TwiML; one claimed while
+    this process runs is being answered now, not left by a crash."""
+    storage = _ClaimedStorage()
+    left_by_a_crash = claimed("sms", BOT_NUMBER, "How old are you?")
+    sender = _AskingSender(storage)
+    await asyncio.sleep(0.01)
+    being_answered = ClaimedRow(
+        replace(left_by_a_crash.row, id=8),
+        datetime.now(UTC).isoformat(timespec="milliseconds"),
+        None,
+    )
+    storage.claimed = [left_by_a_crash, being_answered]
+    running = asyncio.create_task(sender.run())
+    try:
+        for _ in range(200):
+            if storage.released:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)
+    finally:
+        await sender.stop()
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+    assert sender.asked == [7]
+    assert storage.released == [7]
