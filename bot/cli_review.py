@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-import aiohttp
 import typer
 
 from bot import review_codes, reviews
@@ -40,6 +39,8 @@ async def _bot_username(settings: Settings) -> str | None:
     cannot be reached)."""
     if settings.telegram_bot_token is None:
         return None
+    import aiohttp  # here: it takes a tenth of a second to import, which every command paid
+
     token = settings.telegram_bot_token.get_secret_value()
     url = f"{settings.telegram_api_base_url}/bot{token}/getMe"
     try:

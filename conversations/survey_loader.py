@@ -6,6 +6,7 @@ the file, the line, the field and what to change, in plain words.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import difflib
 import os
@@ -147,6 +148,7 @@ class _YamlReader:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self.newlines = [at for at, character in enumerate(text) if character == "\n"]
         self.loader: yaml.SafeLoader
         self.lines: dict[str, int] = {"": 1}
         self.found: list[tuple[str, str]] = []
@@ -164,6 +166,11 @@ class _YamlReader:
         finally:
             self.loader.dispose()
 
+    def line_of(self, mark: yaml.Mark) -> int:
+        """The line a mark is on, counting only newlines as an editor does (YAML also counts
+        U+2028, U+2029, U+0085 and a lone carriage return, which a pasted text can hold)."""
+        return bisect.bisect_left(self.newlines, mark.index) + 1
+
     def convert(self, node: yaml.Node, path: str, *, words: bool) -> Any:
         self.nodes += 1
         if self.nodes > self.MAX_NODES:
@@ -174,7 +181,7 @@ class _YamlReader:
             items = []
             for i, item_node in enumerate(node.value):
                 child = f"{path}[{i}]"
-                self.lines[child] = item_node.start_mark.line + 1
+                self.lines[child] = self.line_of(item_node.start_mark)
                 items.append(self.convert(item_node, child, words=words))
             return items
         if (
@@ -202,7 +209,7 @@ class _YamlReader:
             child = f"{path}.{key}" if path else key
             if key in result:
                 self.found.append((child, f"'{key}' is given more than once here"))
-            self.lines[child] = key_node.start_mark.line + 1
+            self.lines[child] = self.line_of(key_node.start_mark)
             result[key] = self.convert(value_node, child, words=words or key in _WORD_KEYS)
         return result
 
@@ -220,7 +227,7 @@ def _syntax_problem(error: yaml.YAMLError, text: str, file: str) -> SurveyProble
     elif isinstance(error, yaml.MarkedYAMLError):
         mark = error.problem_mark or error.context_mark
         if mark is not None:
-            line = mark.line + 1
+            line = text.count("\n", 0, mark.index) + 1  # as _YamlReader.line_of
         problem = error.problem or message
         if "another document" in problem:
             problem, hint = "there is more than one document", "remove the second '---'"

@@ -25,7 +25,7 @@ from bot.channels import TRY_AGAIN
 from bot.channels import telegram_render as render
 from bot.channels.outbox_sender import calls_in_flight
 from bot.channels.telegram_http import AiohttpRequest
-from bot.channels.telegram_inbound import CHANNEL, TelegramInbound, to_inbound
+from bot.channels.telegram_inbound import CHANNEL, MalformedUpdate, TelegramInbound, to_inbound
 from bot.channels.telegram_sender import TelegramSender
 from bot.dispatcher import Dispatcher
 from bot.quiet_hours import QuietHours
@@ -199,11 +199,19 @@ class TelegramChannel:
 
     async def process(self, updates: Sequence[Update]) -> None:
         """Handle updates: each chat's in order, different chats at the same time."""
-        by_chat: dict[str, list[TelegramInbound]] = defaultdict(list)
+        found = []
         for update in updates:
-            found = to_inbound(update)
-            if found is not None:
-                by_chat[found.address].append(found)
+            try:
+                found.append(to_inbound(update))
+            except MalformedUpdate as exc:
+                log.warning("skipped update %s: %s", update.update_id, exc)
+        await self._process_found(found)
+
+    async def _process_found(self, found: Sequence[TelegramInbound | None]) -> None:
+        by_chat: dict[str, list[TelegramInbound]] = defaultdict(list)
+        for item in found:
+            if item is not None:
+                by_chat[item.address].append(item)
         await asyncio.gather(*(self._handle_chat(items) for items in by_chat.values()))
 
     async def process_json(self, data: object) -> None:
@@ -216,7 +224,8 @@ class TelegramChannel:
             raise ValueError(f"not a Telegram update: {exc}") from None
         if update is None:
             raise ValueError("not a Telegram update")
-        await self.process([update])
+        # MalformedUpdate (a ValueError) is answered 400: Telegram never sends one.
+        await self._process_found([to_inbound(update)])
 
     async def _handle_chat(self, items: list[TelegramInbound]) -> None:
         for item in items:

@@ -38,9 +38,33 @@ class TelegramInbound:
     tapped: Tapped | None = None
 
 
+class MalformedUpdate(ValueError):
+    """An update without what Telegram always sends (a chat's whole-number id, text that is
+    text): never from Telegram itself, so refused rather than stored."""
+
+
+def _check(update: Update) -> None:
+    query = update.callback_query
+    message: Any = update.message
+    if query is not None:
+        message = query.message
+        if not isinstance(query.id, str) or not isinstance(query.data, str | None):
+            raise MalformedUpdate("a tap without its id or with data that is not text")
+        if message is None and not isinstance(getattr(query.from_user, "id", None), int):
+            raise MalformedUpdate("a tap from nobody")
+    if message is None:
+        return
+    chat = getattr(message, "chat", None)
+    if chat is None or not isinstance(chat.id, int) or isinstance(chat.id, bool):
+        raise MalformedUpdate("a message without a chat id")
+    if not isinstance(getattr(message, "text", None), str | None):
+        raise MalformedUpdate("a message whose text is not text")
+
+
 def to_inbound(update: Update) -> TelegramInbound | None:
     """The engine's view of an update; None for updates that are not for it (groups,
-    edited messages, channel posts)."""
+    edited messages, channel posts). MalformedUpdate when it cannot be from Telegram."""
+    _check(update)
     query = update.callback_query
     if query is not None:
         message = query.message

@@ -179,6 +179,11 @@ def _check_problems(error: SurveyInvalid, lines: int) -> None:
 
 @FUZZ
 @given(random_documents())
+# Found by the full run: YAML counts U+2028 in quotes as a line break, which put a problem
+# on line 10 of a 7-line file; lines are now counted as an editor counts them.
+@example(
+    "? ''\n: ? ''\n  : '\u2028    '\n  '0': '\u2028    '\n  ? '\u2028    '\n  : null\n'0': null\n"
+)
 def test_random_documents(text: str) -> None:
     _check(text)
 
