@@ -167,6 +167,21 @@ async def takes_part(
         await runtime.dispatcher.handle(channel, address, Inbound(text=text, channel=channel))
 
 
+def provider_settings(telegram: FakeTelegram | None, twilio: FakeTwilio | None) -> dict[str, str]:
+    """The settings that point serve at the fakes given."""
+    settings = {}
+    if telegram is not None:
+        settings |= {"TELEGRAM_BOT_TOKEN": telegram.token, "TELEGRAM_API_BASE_URL": telegram.url}
+    if twilio is not None:
+        settings |= {
+            "TWILIO_ACCOUNT_SID": twilio.account_sid,
+            "TWILIO_AUTH_TOKEN": twilio.auth_token,
+            "TWILIO_FROM_NUMBER": BOT_NUMBER,
+            "TWILIO_API_BASE_URL": twilio.url,
+        }
+    return settings
+
+
 def start_serve(
     folder: Path, fake: FakeTelegram | None, twilio: FakeTwilio | None = None, **more: str
 ) -> subprocess.Popen[str]:
@@ -175,16 +190,9 @@ def start_serve(
     through `twilio` when given."""
     port = free_port()
     settings = {"YOUTHVOICE_PORT": str(port), "PTB_TIMEDELTA": "1", **more}
-    if fake is not None:
-        settings |= {"TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.url}
-    if twilio is not None:
-        settings |= {
-            "TWILIO_ACCOUNT_SID": twilio.account_sid,
-            "TWILIO_AUTH_TOKEN": twilio.auth_token,
-            "TWILIO_FROM_NUMBER": BOT_NUMBER,
-            "TWILIO_API_BASE_URL": twilio.url,
-            "YOUTHVOICE_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        }
+    settings |= provider_settings(fake, twilio)
+    if twilio is not None:  # Twilio signs for the URL it was given
+        settings["YOUTHVOICE_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
     env = clean_env(folder / DB_NAME, **settings)
     return subprocess.Popen(
         [*command(), "serve"],

@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 
 from tests.fakes.telegram_api import FakeTelegram
-from tests.fakes.twilio_api import BOT_NUMBER, FakeTwilio
+from tests.fakes.twilio_api import FakeTwilio
 from tests.integration.helpers import DB_NAME, clean_env, command
-from tests.integration.telegram_world import free_port
+from tests.integration.telegram_world import free_port, provider_settings
 
 WEBHOOK_SECRET = "s3cret-token_for-stress"
 
@@ -36,16 +36,8 @@ class ServeProcess:
             "YOUTHVOICE_PUBLIC_URL": self.url,
             "YOUTHVOICE_QUIET_HOURS": "00:00-00:00",  # bulk sends whatever the time of day
             "PTB_TIMEDELTA": "1",
+            **provider_settings(telegram, twilio),
         }
-        if telegram is not None:
-            env |= {"TELEGRAM_BOT_TOKEN": telegram.token, "TELEGRAM_API_BASE_URL": telegram.url}
-        if twilio is not None:
-            env |= {
-                "TWILIO_ACCOUNT_SID": twilio.account_sid,
-                "TWILIO_AUTH_TOKEN": twilio.auth_token,
-                "TWILIO_FROM_NUMBER": BOT_NUMBER,
-                "TWILIO_API_BASE_URL": twilio.url,
-            }
         self.env = clean_env(folder / DB_NAME, **(env | settings))
         self.log = folder / "serve.log"
         self.process: subprocess.Popen[bytes] | None = None
